@@ -1,0 +1,78 @@
+// Package admintest provides an in-memory admin.AccountStore for tests of the packages
+// that use admin.Service.
+package admintest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"slices"
+	"sync"
+
+	"xmppbox/server/sasl"
+)
+
+// MemStore is an in-memory admin.AccountStore. It is safe for concurrent use.
+type MemStore struct {
+	mu       sync.Mutex
+	accounts map[string]sasl.Credentials // guarded by mu
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore { return &MemStore{accounts: make(map[string]sasl.Credentials)} }
+
+// CreateAccount adds an account; fs.ErrExist if it exists.
+func (m *MemStore) CreateAccount(_ context.Context, j string, c sasl.Credentials) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[j]; ok {
+		return fmt.Errorf("memstore: %s: %w", j, fs.ErrExist)
+	}
+	m.accounts[j] = c
+	return nil
+}
+
+// SetCredentials replaces an account's credentials; fs.ErrNotExist if there is none.
+func (m *MemStore) SetCredentials(_ context.Context, j string, c sasl.Credentials) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[j]; !ok {
+		return fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
+	}
+	m.accounts[j] = c
+	return nil
+}
+
+// DeleteAccount removes an account; fs.ErrNotExist if there is none.
+func (m *MemStore) DeleteAccount(_ context.Context, j string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[j]; !ok {
+		return fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
+	}
+	delete(m.accounts, j)
+	return nil
+}
+
+// ListAccounts returns the account JIDs, sorted.
+func (m *MemStore) ListAccounts(context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := make([]string, 0, len(m.accounts))
+	for j := range m.accounts {
+		l = append(l, j)
+	}
+	slices.Sort(l)
+	return l, nil
+}
+
+// Credentials returns an account's credentials; fs.ErrNotExist if there is none.
+func (m *MemStore) Credentials(_ context.Context, j string) (sasl.Credentials, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.accounts[j]
+	if !ok {
+		return sasl.Credentials{}, fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
+	}
+	return c, nil
+}

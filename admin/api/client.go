@@ -1,0 +1,154 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+
+	"xmppbox/admin"
+	"xmppbox/admin/apitype"
+)
+
+// ErrNotRunning is wrapped by Client methods when nothing listens on the socket: the file
+// is missing, or is left over from a server that stopped. Nothing was done; the caller may
+// use the store directly instead.
+var ErrNotRunning = errors.New("admin api: no server is listening")
+
+// Error is an error answered by the API. Unwrap maps its status to the error kind the
+// Service returned: fs.ErrNotExist (404), fs.ErrExist (409), admin.ErrInvalid (400).
+type Error struct {
+	StatusCode int
+	Message    string // the server's error text
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the error kind for errors.Is, or nil.
+func (e *Error) Unwrap() error {
+	switch e.StatusCode {
+	case http.StatusNotFound:
+		return fs.ErrNotExist
+	case http.StatusConflict:
+		return fs.ErrExist
+	case http.StatusBadRequest:
+		return admin.ErrInvalid
+	}
+	return nil
+}
+
+// Client talks to the admin API over the unix socket. It has the same user methods as
+// admin.Service. It is safe for concurrent use.
+type Client struct {
+	hc *http.Client
+}
+
+// NewClient returns a Client for the socket at path. It does not connect yet.
+func NewClient(path string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, "unix", path)
+			if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+				return nil, fmt.Errorf("%w on %s: %w", ErrNotRunning, path, err)
+			}
+			return c, err
+		},
+	}
+	return &Client{hc: &http.Client{Transport: tr}}
+}
+
+// Close releases idle connections.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
+
+// base is the URL prefix of requests; the host is ignored, the socket decides.
+const base = "http://xmppbox/api/v0"
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("admin api: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
+	if err != nil {
+		return fmt.Errorf("admin api: %w", err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is made up; the socket path is in the dial error
+		}
+		return fmt.Errorf("admin api: %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("admin api: %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var e apitype.Error
+		if json.Unmarshal(data, &e) != nil || e.Error == "" {
+			e.Error = fmt.Sprintf("admin api: %s %s: %s", method, path, resp.Status)
+		}
+		return &Error{StatusCode: resp.StatusCode, Message: e.Error}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("admin api: %s %s: decoding response: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// AddUser creates an account; see admin.Service.AddUser.
+func (c *Client) AddUser(ctx context.Context, nameOrJID, password string) (string, error) {
+	var u apitype.User
+	err := c.do(ctx, http.MethodPost, "/users", apitype.AddUserRequest{User: nameOrJID, Password: password}, &u)
+	return u.JID, err
+}
+
+// DeleteUser removes an account; see admin.Service.DeleteUser.
+func (c *Client) DeleteUser(ctx context.Context, nameOrJID string) (string, error) {
+	var u apitype.User
+	err := c.do(ctx, http.MethodDelete, "/users/"+url.PathEscape(nameOrJID), nil, &u)
+	return u.JID, err
+}
+
+// SetPassword changes a password; see admin.Service.SetPassword.
+func (c *Client) SetPassword(ctx context.Context, nameOrJID, password string) (string, error) {
+	var u apitype.User
+	err := c.do(ctx, http.MethodPut, "/users/"+url.PathEscape(nameOrJID)+"/password",
+		apitype.SetPasswordRequest{Password: password}, &u)
+	return u.JID, err
+}
+
+// ListUsers returns the bare JIDs of all accounts, sorted.
+func (c *Client) ListUsers(ctx context.Context) ([]string, error) {
+	var l apitype.UserList
+	if err := c.do(ctx, http.MethodGet, "/users", nil, &l); err != nil {
+		return nil, err
+	}
+	return l.Users, nil
+}
+
+// Status returns the server's status.
+func (c *Client) Status(ctx context.Context) (apitype.Status, error) {
+	var st apitype.Status
+	err := c.do(ctx, http.MethodGet, "/status", nil, &st)
+	return st, err
+}

@@ -1,0 +1,224 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"time"
+
+	"xmppbox/admin"
+	"xmppbox/admin/apitype"
+)
+
+// Backend is what the API serves; *admin.Service implements it.
+type Backend interface {
+	AddUser(ctx context.Context, nameOrJID, password string) (string, error)
+	DeleteUser(ctx context.Context, nameOrJID string) (string, error)
+	SetPassword(ctx context.Context, nameOrJID, password string) (string, error)
+	ListUsers(ctx context.Context) ([]string, error)
+	Status(ctx context.Context) (admin.Status, error)
+}
+
+// maxBodyBytes bounds request bodies; the largest legitimate one is a password.
+const maxBodyBytes = 64 << 10
+
+// shutdownTimeout bounds how long Serve waits for requests in flight once ctx is done.
+const shutdownTimeout = 5 * time.Second
+
+// Server serves the admin API for a Backend.
+type Server struct {
+	backend Backend
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// NewServer returns a Server for b, logging to log.
+func NewServer(b Backend, log *slog.Logger) *Server {
+	s := &Server{backend: b, log: log, mux: http.NewServeMux()}
+	for _, r := range s.routes() {
+		s.mux.Handle(r.pattern, s.wrap(r))
+	}
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Origin") != "" || r.Header.Get("Referer") != "" {
+		writeError(w, http.StatusForbidden, "requests from web browsers are refused")
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// Serve answers requests on ln until ctx is done, then stops accepting, waits up to five
+// seconds for requests in flight, and returns nil. It closes ln. Any other failure to
+// serve is returned as is.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	shutdownDone := make(chan error, 1)
+	stop := context.AfterFunc(ctx, func() {
+		// Requests in flight keep their own (uncancelled) contexts, so Shutdown lets
+		// them finish their store writes.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		err := hs.Shutdown(sctx)
+		if err != nil {
+			err = errors.Join(err, hs.Close())
+		}
+		shutdownDone <- err
+	})
+	err := hs.Serve(ln)
+	if stop() {
+		// ctx is not done: Serve failed by itself.
+		return fmt.Errorf("admin api: %w", err)
+	}
+	if err := <-shutdownDone; err != nil {
+		return fmt.Errorf("admin api: shutdown: %w", err)
+	}
+	return nil
+}
+
+// route is one endpoint. write marks endpoints that change state: they are logged, and
+// their bodies must be JSON (a form post cannot forge one).
+type route struct {
+	pattern string
+	write   bool
+	handle  func(w http.ResponseWriter, r *http.Request) error
+}
+
+// routes is the one table of everything the API does.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /api/v0/status", false, s.status},
+		{"GET /api/v0/users", false, s.listUsers},
+		{"POST /api/v0/users", true, s.addUser},
+		{"DELETE /api/v0/users/{jid}", true, s.deleteUser},
+		{"PUT /api/v0/users/{jid}/password", true, s.setPassword},
+	}
+}
+
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.write {
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); r.ContentLength != 0 && mt != "application/json" {
+				writeError(w, http.StatusUnsupportedMediaType, "request body must be application/json")
+				return
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "admin api request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if err := rt.handle(w, r); err != nil {
+			code := statusFor(err)
+			if code == http.StatusInternalServerError {
+				s.log.LogAttrs(r.Context(), slog.LevelError, "admin api failed",
+					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+			}
+			writeError(w, code, err.Error())
+		}
+	})
+}
+
+// badRequest marks request decoding errors.
+type badRequest struct{ err error }
+
+func (e badRequest) Error() string { return "bad request: " + e.err.Error() }
+func (e badRequest) Unwrap() error { return e.err }
+
+func statusFor(err error) int {
+	var br badRequest
+	switch {
+	case errors.As(err, &br), errors.Is(err, admin.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, fs.ErrNotExist):
+		return http.StatusNotFound
+	case errors.Is(err, fs.ErrExist):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return err
+	}
+	out := apitype.Status{Domain: st.Domain, Version: admin.Version(), Users: st.Users, Sessions: []apitype.Session{}}
+	for _, ss := range st.Sessions {
+		out.Sessions = append(out.Sessions, apitype.Session{JID: ss.JID, Remote: ss.Remote, Since: ss.Since})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.backend.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	if users == nil {
+		users = []string{}
+	}
+	return writeJSON(w, http.StatusOK, apitype.UserList{Users: users})
+}
+
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.AddUserRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	j, err := s.backend.AddUser(r.Context(), req.User, req.Password)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, apitype.User{JID: j})
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	j, err := s.backend.DeleteUser(r.Context(), r.PathValue("jid"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apitype.User{JID: j})
+}
+
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.SetPasswordRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	j, err := s.backend.SetPassword(r.Context(), r.PathValue("jid"), req.Password)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apitype.User{JID: j})
+}
+
+func decode(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		return badRequest{err}
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	// The status line is sent: an encoding error can only be a broken connection,
+	// which nobody is left to hear about.
+	_ = json.NewEncoder(w).Encode(v)
+	return nil
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	_ = writeJSON(w, code, apitype.Error{Error: msg})
+}

@@ -1,0 +1,44 @@
+package apitype
+
+import "time"
+
+// Error is the body of every non-2xx response.
+type Error struct {
+	Error string `json:"error"`
+}
+
+// AddUserRequest is the body of POST /api/v0/users.
+type AddUserRequest struct {
+	User     string `json:"user"` // name or bare JID
+	Password string `json:"password"`
+}
+
+// SetPasswordRequest is the body of PUT /api/v0/users/{jid}/password.
+type SetPasswordRequest struct {
+	Password string `json:"password"`
+}
+
+// User is the response to adding, deleting or changing the password of an account.
+type User struct {
+	JID string `json:"jid"` // normalised bare JID
+}
+
+// UserList is the response to GET /api/v0/users, and the shape of `user list --json`.
+type UserList struct {
+	Users []string `json:"users"` // bare JIDs, sorted; never null
+}
+
+// Status is the response to GET /api/v0/status.
+type Status struct {
+	Domain   string    `json:"domain"`
+	Version  string    `json:"version"`
+	Users    int       `json:"users"`
+	Sessions []Session `json:"sessions"` // never null
+}
+
+// Session is one connected resource.
+type Session struct {
+	JID    string    `json:"jid"`
+	Remote string    `json:"remote"`
+	Since  time.Time `json:"since"`
+}

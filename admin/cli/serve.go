@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"xmppbox/admin"
+	"xmppbox/admin/api"
+	"xmppbox/admin/config"
+	"xmppbox/server"
+	"xmppbox/server/tlsconf"
+)
+
+func newServeCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve [--data DIR] [listener flags]",
+		Short: "Run the server",
+		Long: `Run the XMPP server until SIGINT or SIGTERM.
+
+With no setup in the data directory it first creates one for the domain "localhost", as
+"xmppbox init --yes --domain localhost" would, and prints the admin password on stderr.
+
+Listener addresses come from the config file; a flag or environment variable overrides
+them (flag > environment > file > default). An empty address disables a listener.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			flags := make(map[string]string)
+			cmd.Flags().Visit(func(f *pflag.Flag) { flags[f.Name] = f.Value.String() })
+			return e.serve(cmd, config.Overrides{Flags: flags, LookupEnv: e.lookupEnv})
+		},
+	}
+	for _, s := range config.Overridable() {
+		// The flag's own default stays empty: only a flag given on the command line
+		// overrides the file (see config.Overrides).
+		cmd.Flags().String(s.Flag, "", s.Usage+" [env "+s.Env+"]")
+	}
+	return cmd
+}
+
+func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
+	dir, err := e.data()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, config.FileName)); errors.Is(err, fs.ErrNotExist) {
+		res, err := setup(cmd.Context(), setupOptions{dataDir: dir, domain: "localhost", admin: "admin", logger: cliLogger(cmd)})
+		if err != nil {
+			return fmt.Errorf("no setup in %s, and creating one failed: %w", dir, err)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "No setup found in %s: created one for the domain \"localhost\".\n"+
+			"Run \"xmppbox init --force\" to serve a real domain.\n\n", dir)
+		printSetup(cmd.ErrOrStderr(), res)
+		fmt.Fprintln(cmd.ErrOrStderr())
+	}
+	cfg, err := loadConfig(dir, o)
+	if err != nil {
+		return err
+	}
+	level, _ := config.ParseLevel(cfg.LogLevel) // validated by Load
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// Resources are released in reverse order of acquisition by the defers below.
+	db, err := openStore(dir, log)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, db.Close()) }()
+
+	var acme *tlsconf.ACME
+	if cfg.ACME != nil {
+		acme = &tlsconf.ACME{DirectoryURL: cfg.ACME.DirectoryURL, Email: cfg.ACME.Email,
+			TrustedRootsFile: cfg.ACME.TrustedRootsFile}
+	}
+	certs, err := tlsconf.New(ctx, tlsconf.Config{
+		DataDir: dir,
+		// TODO(#3): add the service subdomains as their modules arrive.
+		Domains: []string{cfg.Domain},
+		ACME:    acme,
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+	defer certs.Close()
+
+	srv, err := server.New(server.Config{
+		Domain:     cfg.Domain,
+		C2SAddr:    cfg.Listeners.C2S,
+		C2STLSAddr: cfg.Listeners.C2STLS,
+		TLS:        certs.TLSConfig(),
+		Leaf:       certs.Leaf,
+		Accounts:   db.Accounts(),
+		Rosters:    db.Rosters(),
+		Offline:    db.Offline(),
+		Logger:     log,
+		Limits: server.Limits{
+			MaxStanzaBytes:      cfg.Limits.MaxStanzaBytes,
+			MaxConnections:      cfg.Limits.MaxConnections,
+			MaxConnectionsPerIP: cfg.Limits.MaxConnectionsPerIP,
+			AuthFailuresPerIP:   cfg.Limits.AuthFailuresPerIP,
+			NegotiationTimeout:  cfg.Limits.NegotiationTimeout,
+			MaxOfflineMessages:  cfg.Limits.MaxOfflineMessages,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	svc, err := admin.New(admin.Config{
+		Domain:     cfg.Domain,
+		Accounts:   db.Accounts(),
+		Sessions:   serverSessions{srv},
+		Iterations: cfg.Auth.SCRAMIterations,
+		Logger:     log,
+	})
+	if err != nil {
+		return err
+	}
+	sock := filepath.Join(dir, api.SocketName)
+	ln, err := api.Listen(sock)
+	if err != nil {
+		return err
+	}
+
+	// The admin API and the server run side by side; whichever stops first (ctx done, or
+	// a failure) stops the other.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	apiDone := make(chan error, 1)
+	go func() {
+		err := api.NewServer(svc, log.With("listener", "admin")).Serve(ctx, ln)
+		cancel()
+		apiDone <- err
+	}()
+	log.LogAttrs(ctx, slog.LevelInfo, "listening", slog.String("listener", "admin"), slog.String("addr", sock))
+	runErr := srv.Run(ctx) // logs "listening" per listener, "ready" and "stopped"
+	cancel()
+	return errors.Join(runErr, <-apiDone)
+}
+
+// serverSessions adapts *server.Server to admin.Sessions.
+type serverSessions struct{ s *server.Server }
+
+func (a serverSessions) Sessions() []admin.Session {
+	in := a.s.Sessions()
+	out := make([]admin.Session, 0, len(in))
+	for _, si := range in {
+		out = append(out, admin.Session{JID: si.JID, Remote: si.Remote, Since: si.Since})
+	}
+	return out
+}
+
+func (a serverSessions) Disconnect(bareJID string) int { return a.s.Disconnect(bareJID) }

@@ -1,0 +1,111 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"text/template"
+)
+
+// fileTemplate is the file init writes. It documents every setting, so an operator never
+// needs to look elsewhere to change one.
+var fileTemplate = template.Must(template.New(FileName).Funcs(template.FuncMap{"q": quote}).Parse(
+	`# xmppbox configuration, written by "xmppbox init".
+# Flags and environment variables override the listeners and the log level:
+# --c2s-addr or XMPPBOX_C2S_ADDR, and so on (flag > environment > this file > default).
+
+# The XMPP domain this box serves: users are name@domain. Changing it later orphans the
+# accounts and certificates made for the old one.
+domain = {{q .Domain}}
+
+# debug, info, warn or error.
+log_level = {{q .LogLevel}}
+
+# Listener addresses as host:port; "" disables a listener. ":5222" means all interfaces.
+[listeners]
+c2s_addr = {{q .Listeners.C2S}}         # clients, STARTTLS (RFC 6120)
+c2s_tls_addr = {{q .Listeners.C2STLS}}     # clients, direct TLS (XEP-0368)
+s2s_addr = {{q .Listeners.S2S}}         # other XMPP servers
+https_addr = {{q .Listeners.HTTPS}}       # web page and HTTP services
+http_addr = {{q .Listeners.HTTP}}        # plain HTTP
+
+[auth]
+# PBKDF2 iterations for passwords set from now on (SCRAM, RFC 7677); at least 4096.
+scram_iterations = {{.Auth.SCRAMIterations}}
+
+# Certificates come from the local CA that init created (see "xmppbox cert ca").
+# To use an ACME CA instead (an internal one such as step-ca, or a public one when online),
+# uncomment this table:
+{{if .ACME}}[acme]
+directory_url = {{q .ACME.DirectoryURL}}
+email = {{q .ACME.Email}}
+trusted_roots_file = {{q .ACME.TrustedRootsFile}}{{else}}# [acme]
+# directory_url = "https://ca.internal/acme/acme/directory"
+# email = "admin@example.org"
+# trusted_roots_file = "/etc/ssl/internal-root.pem"   # PEM roots of a private ACME CA{{end}}
+
+# What one peer can make the server do; 0 keeps the built-in default (shown).
+[limits]
+max_stanza_bytes = {{.Limits.MaxStanzaBytes}}          # 0 = 262144 (256 KiB)
+max_connections = {{.Limits.MaxConnections}}           # 0 = 10000
+max_connections_per_ip = {{.Limits.MaxConnectionsPerIP}}    # 0 = 100
+auth_failures_per_ip = {{.Limits.AuthFailuresPerIP}}      # per minute before a source is throttled; 0 = 10
+negotiation_timeout = {{q .Limits.NegotiationTimeout.String}}   # TCP accept to bound resource; "0s" = 60s
+max_offline_messages = {{.Limits.MaxOfflineMessages}}      # per account; 0 = 1000
+`))
+
+// Marshal renders c as a commented configuration file.
+func Marshal(c *Config) ([]byte, error) {
+	var b bytes.Buffer
+	if err := fileTemplate.Execute(&b, c); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Write creates the file at path (mode 0600: it may name internal hosts and e-mail
+// addresses) and refuses to overwrite one that exists.
+func Write(path string, c *Config) error {
+	data, err := Marshal(c)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// quote writes s as a TOML basic string. strconv.Quote is not enough: TOML has no \x
+// escapes, so control characters use \u and other runes are written as they are (UTF-8).
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			b.WriteString(`\u`)
+			b.WriteString(fmt.Sprintf("%04X", r))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

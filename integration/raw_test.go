@@ -1,0 +1,128 @@
+package integration
+
+import (
+	"bufio"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestRawTranscripts replays every testdata/*.xml transcript against one server, each on its
+// own connection. A transcript is a list of lines (scansion-like: "the client sends / the
+// server answers"):
+//
+//	# comment
+//	C: <xml...>   the client sends these bytes, after substitutions (below)
+//	S: <elem/>    the server's next top-level element contains this one (same name, these
+//	              attributes and text, these children in any order); " || " separates
+//	              alternatives. The default namespace is jabber:client and the stream: prefix
+//	              is declared.
+//	TLS           the connection switches to TLS (after <proceed/>), trusting only the box's CA
+//	RESET         the server starts a new stream here (after SASL <success/>)
+//	HEADER        the server has sent its stream header on the current stream
+//	CLOSED        the server sends </stream:stream> and closes the connection
+//
+// Substitutions: {domain}; {stream} (a client stream header to the domain);
+// {repeat:N:text} (text N times); {plain:user:password} (a base64 SASL PLAIN response).
+// The account alice (password alice-pw-1) exists.
+func TestRawTranscripts(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no transcripts in testdata/")
+	}
+	srv := startServer(t, serverOpts{})
+	srv.AddUser(t, "alice", "alice-pw-1")
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".xml"), func(t *testing.T) {
+			runTranscript(t, srv, file)
+		})
+	}
+}
+
+func runTranscript(t *testing.T, srv *Server, file string) {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c := dialRaw(t, srv)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for lineNo := 1; sc.Scan(); lineNo++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		where := file + ":" + strconv.Itoa(lineNo)
+		switch {
+		case strings.HasPrefix(line, "C:"):
+			c.Write(substitute(t, srv, strings.TrimSpace(line[2:])))
+		case strings.HasPrefix(line, "S:"):
+			var wants []*Elem
+			for _, alt := range strings.Split(strings.TrimSpace(line[2:]), " || ") {
+				w, err := parseElem(substitute(t, srv, alt))
+				if err != nil {
+					t.Fatalf("%s: bad expectation: %v", where, err)
+				}
+				wants = append(wants, w)
+			}
+			got, err := c.Next(stanzaWait)
+			if err != nil {
+				t.Fatalf("%s: expected %s, got error: %v", where, line[2:], err)
+			}
+			ok := false
+			for _, w := range wants {
+				ok = ok || matches(w, got)
+			}
+			if !ok {
+				t.Fatalf("%s: expected %s\ngot %s", where, strings.TrimSpace(line[2:]), got)
+			}
+		case line == "TLS":
+			c.StartTLS()
+		case line == "RESET":
+			c.reset()
+		case line == "HEADER":
+			if c.header == nil {
+				t.Fatalf("%s: the server sent no stream header", where)
+			}
+		case line == "CLOSED":
+			c.ExpectClosed()
+		default:
+			t.Fatalf("%s: unknown directive %q", where, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var substRE = regexp.MustCompile(`\{(domain|stream|repeat:\d+:[^}]*|plain:[^:}]+:[^}]*)\}`)
+
+func substitute(t *testing.T, srv *Server, s string) string {
+	return substRE.ReplaceAllStringFunc(s, func(m string) string {
+		body := m[1 : len(m)-1]
+		switch {
+		case body == "domain":
+			return srv.Domain
+		case body == "stream":
+			return streamHeader(srv.Domain)
+		case strings.HasPrefix(body, "repeat:"):
+			parts := strings.SplitN(body, ":", 3)
+			n, err := strconv.Atoi(parts[1])
+			if err != nil {
+				t.Fatalf("bad %s: %v", m, err)
+			}
+			return strings.Repeat(parts[2], n)
+		default: // plain:user:password
+			parts := strings.SplitN(body, ":", 3)
+			return base64.StdEncoding.EncodeToString([]byte("\x00" + parts[1] + "\x00" + parts[2]))
+		}
+	})
+}

@@ -1,0 +1,64 @@
+package c2s
+
+import (
+	"context"
+
+	"xmppbox/server/stanza"
+)
+
+// readStanzas is the bound session's loop: every stanza gets its 'from' stamped and goes
+// to the router (RFC 6120 §8.1.2.1).
+func (c *conn) readStanzas(ctx context.Context) error {
+	full, bare := c.res.Full(), c.res.Bare()
+	for {
+		el, err := c.next()
+		if err != nil {
+			return err
+		}
+		if el.Name.Space != stanza.NSClient {
+			return &stanza.StreamError{Condition: stanza.UnsupportedStanzaType}
+		}
+		switch el.Name.Local {
+		case "message", "presence", "iq":
+		default:
+			return &stanza.StreamError{Condition: stanza.UnsupportedStanzaType}
+		}
+		if from := el.Get("from"); from != "" && from != full && from != bare {
+			// §8.1.2.1: a client may not speak for another address.
+			return &stanza.StreamError{Condition: stanza.InvalidFrom}
+		}
+		el.Set("from", full)
+		if el.Name.Local == "iq" {
+			if !c.checkIQ(el) {
+				continue
+			}
+			if el.Get("type") == "set" && el.Child(nsSession, "session") != nil {
+				// The RFC 3921 session IQ is a no-op kept for old clients.
+				c.Send(stanza.ResultIQ(el, nil))
+				continue
+			}
+		}
+		c.srv.cfg.Router.Outbound(ctx, c.res, el)
+	}
+}
+
+// checkIQ enforces RFC 6120 §8.2.3: an id, a known type, and exactly one payload for
+// get and set. A bad request is answered here and not routed.
+func (c *conn) checkIQ(el *stanza.Element) bool {
+	typ := el.Get("type")
+	bad := el.Get("id") == ""
+	switch typ {
+	case "get", "set":
+		bad = bad || len(el.ChildElements()) != 1
+	case "result", "error":
+	default:
+		bad = true
+	}
+	if bad && typ != "error" {
+		reply := stanza.ErrorReply(el, stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest})
+		reply.Set("from", "")
+		c.Send(reply)
+		return false
+	}
+	return !bad
+}

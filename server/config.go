@@ -1,0 +1,40 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"log/slog"
+	"time"
+
+	"xmppbox/server/c2s"
+	"xmppbox/server/mod/offline"
+	"xmppbox/server/mod/roster"
+)
+
+// Config is everything a Server needs; the caller owns the stores and the TLS manager.
+type Config struct {
+	Domain     string // the one XMPP domain this box serves
+	C2SAddr    string // client listener with STARTTLS; "" disables it
+	C2STLSAddr string // client listener with direct TLS (XEP-0368); "" disables it
+
+	TLS *tls.Config
+	// Leaf returns the certificate served for a name, for tls-server-end-point channel binding.
+	Leaf func(serverName string) (*x509.Certificate, error)
+
+	Accounts c2s.Accounts
+	Rosters  roster.Store
+	Offline  offline.Store
+
+	Logger *slog.Logger
+	Limits Limits
+}
+
+// Limits bound what one peer can make the server do. Zero values take the defaults.
+type Limits struct {
+	MaxStanzaBytes      int64         // default 256 KiB
+	MaxConnections      int           // default 10,000
+	MaxConnectionsPerIP int           // default 100
+	AuthFailuresPerIP   int           // failures per minute before a source is throttled; default 10
+	NegotiationTimeout  time.Duration // from TCP accept to a bound resource; default 60 s
+	MaxOfflineMessages  int           // per account; default 1,000
+}
