@@ -76,10 +76,10 @@ func (s *Service) BareJID(nameOrJID string) (string, error) {
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("%w user name %q: %v", ErrInvalid, nameOrJID, err)
-	case j.Localpart() == "":
-		return "", fmt.Errorf("%w user name %q: it needs a name before the @", ErrInvalid, nameOrJID)
 	case j.Resourcepart() != "":
 		return "", fmt.Errorf("%w user name %q: give a bare JID, without /resource", ErrInvalid, nameOrJID)
+	case j.Localpart() == "":
+		return "", fmt.Errorf("%w user name %q: it needs a name before the @", ErrInvalid, nameOrJID)
 	case j.Domainpart() != s.domain:
 		return "", fmt.Errorf("%w user %q: its domain is %s, but this server serves %s",
 			ErrInvalid, nameOrJID, j.Domainpart(), s.domain)

@@ -57,7 +57,7 @@ func TestBareJID(t *testing.T) {
 		{in: "", wantErr: "invalid"},
 		{in: "a b", wantErr: "invalid"},
 		{in: "a:b", wantErr: "invalid"},
-		{in: "a/b", wantErr: "invalid"},
+		{in: "a/b", wantErr: "without /resource"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

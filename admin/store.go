@@ -30,7 +30,7 @@ type Sessions interface {
 
 // Session is one connected resource.
 type Session struct {
-	JID    string    `json:"jid"`    // full JID
-	Remote string    `json:"remote"` // client address
-	Since  time.Time `json:"since"`
+	JID    string // full JID
+	Remote string // client address
+	Since  time.Time
 }

@@ -91,7 +91,7 @@ func tryDial(t *testing.T, srv *Server, user, password string, opts dialOpts) (*
 	cfg := &tls.Config{ServerName: srv.Domain, RootCAs: roots, MinVersion: tls.VersionTLS12}
 
 	var conn net.Conn
-	features := []xmpp.StreamFeature{xmpp.SASL("", password, mechs...), xmpp.BindResource()}
+	features := []xmpp.StreamFeature{xmpp.SASL("", password, mechs...), bindResource(opts.Resource)}
 	if opts.DirectTLS {
 		cfg.NextProtos = []string{"xmpp-client"} // XEP-0368 ALPN
 		d := &tls.Dialer{Config: cfg}
@@ -313,6 +313,61 @@ func (c *Client) shutdown() {
 	case <-time.After(2 * time.Second):
 		c.Sess.Conn().Close()
 		<-c.done
+	}
+}
+
+// bindResource is resource binding (RFC 6120 §7) as a client stream feature. mellium's own
+// xmpp.BindResource cannot ask for a resource in v0.22.0: its request carries the empty JID
+// where the resource belongs (bindPayload.TokenReader writes bp.JID), so the server always
+// generates one. An empty resource asks the server to generate one.
+func bindResource(resource string) xmpp.StreamFeature {
+	return xmpp.StreamFeature{
+		Name:       xml.Name{Space: nsBind, Local: "bind"},
+		Necessary:  xmpp.Authn,
+		Prohibited: xmpp.Ready,
+		Parse: func(ctx context.Context, d *xml.Decoder, start *xml.StartElement) (bool, any, error) {
+			return true, nil, d.Skip()
+		},
+		Negotiate: func(ctx context.Context, s *xmpp.Session, _ any) (xmpp.SessionState, io.ReadWriter, error) {
+			id := randomID()
+			req := "<iq type='set' id='" + id + "'><bind xmlns='" + nsBind + "'/></iq>"
+			if resource != "" {
+				req = "<iq type='set' id='" + id + "'><bind xmlns='" + nsBind + "'><resource>" +
+					xmlEscape(resource) + "</resource></bind></iq>"
+			}
+			w := s.TokenWriter()
+			defer w.Close()
+			if _, err := xmlstream.Copy(w, tokens(req)); err != nil {
+				return 0, nil, err
+			}
+			if err := w.Flush(); err != nil {
+				return 0, nil, err
+			}
+			r := s.TokenReader()
+			defer r.Close()
+			d := xml.NewTokenDecoder(r)
+			tok, err := d.Token()
+			if err != nil {
+				return 0, nil, err
+			}
+			start, ok := tok.(xml.StartElement)
+			if !ok {
+				return 0, nil, fmt.Errorf("bind: unexpected %T", tok)
+			}
+			res, err := readElem(d, start)
+			if err != nil {
+				return 0, nil, err
+			}
+			if !res.Is(nsClient, "iq") || res.Get("id") != id || res.Get("type") != "result" {
+				return 0, nil, fmt.Errorf("bind: answer %s", res)
+			}
+			j, err := jid.Parse(res.Child(nsBind, "bind").ChildText(nsBind, "jid"))
+			if err != nil {
+				return 0, nil, fmt.Errorf("bind: answer %s: %w", res, err)
+			}
+			s.UpdateAddr(j)
+			return xmpp.Ready, nil, nil
+		},
 	}
 }
 

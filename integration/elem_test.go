@@ -16,6 +16,7 @@ const (
 	nsStanzas  = "urn:ietf:params:xml:ns:xmpp-stanzas"
 	nsTLS      = "urn:ietf:params:xml:ns:xmpp-tls"
 	nsSASL     = "urn:ietf:params:xml:ns:xmpp-sasl"
+	nsBind     = "urn:ietf:params:xml:ns:xmpp-bind"
 	nsRoster   = "jabber:iq:roster"
 	nsDiscoInf = "http://jabber.org/protocol/disco#info"
 	nsPing     = "urn:xmpp:ping"

@@ -13,6 +13,8 @@ func TestRestartKeepsState(t *testing.T) {
 	srv.AddUser(t, "bob", "bob-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{})
 	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{})
+	rosterItems(t, alice)
+	rosterItems(t, bob)
 	alice.Presence()
 	bob.Presence()
 	subscribe(t, alice, bob)

@@ -67,6 +67,10 @@ func TestSubscriptionAndPresence(t *testing.T) {
 	srv.AddUser(t, "bob", "bob-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "a1"})
 	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "b1"})
+	// As clients do: get the roster (which makes the resource "interested" in roster pushes,
+	// RFC 6121 §2.1.6), then send initial presence.
+	rosterItems(t, alice)
+	rosterItems(t, bob)
 	alice.Presence()
 	bob.Presence()
 
@@ -103,7 +107,8 @@ func TestSubscriptionAndPresence(t *testing.T) {
 }
 
 // subscribe makes user subscribe to contact's presence and contact approve it, checking
-// each step of RFC 6121 §3.1. Both must be online with available presence.
+// each step of RFC 6121 §3.1. Both must be online with available presence, and must have
+// requested the roster (only such "interested" resources get roster pushes).
 func subscribe(t *testing.T, user, contact *Client) {
 	t.Helper()
 	userBare, contactBare := user.JID.Bare().String(), contact.JID.Bare().String()

@@ -1,5 +1,3 @@
-// Package admintest provides an in-memory admin.AccountStore for tests of the packages
-// that use admin.Service.
 package admintest
 
 import (

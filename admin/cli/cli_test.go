@@ -240,6 +240,21 @@ func TestInitExistingDir(t *testing.T) {
 			t.Errorf("accounts %v, want only the new admin", got)
 		}
 	})
+	t.Run("force refused while the store is in use", func(t *testing.T) {
+		dir, _ := initDir(t)
+		db, err := embeddb.Open(embeddb.Options{Dir: filepath.Join(dir, storeDirName)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		r := run(t, "", nil, "init", "--yes", "--force", "--domain", "other.org", "--data", dir)
+		if r.err == nil || !strings.Contains(r.err.Error(), "another xmppbox is already using") {
+			t.Fatalf("err = %v", r.err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "ca.key")); err != nil {
+			t.Errorf("setup damaged: %v", err)
+		}
+	})
 	t.Run("empty dir is used", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := os.Chmod(dir, 0o755); err != nil {
@@ -541,6 +556,20 @@ func TestServeConfigErrors(t *testing.T) {
 				t.Errorf("err = %v, want it to start with %q", r.err, tt.want)
 			}
 		})
+	}
+}
+
+func TestServeRefusesForeignDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", nil, "serve", "--data", dir)
+	if r.err == nil || !strings.Contains(r.err.Error(), "is not empty") {
+		t.Fatalf("err = %v", r.err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("serve touched the directory: %d entries", len(entries))
 	}
 }
 

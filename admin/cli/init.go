@@ -50,6 +50,10 @@ accounts and its CA (clients then have to trust the new CA).`,
 				return err
 			}
 			o.dataDir = dir
+			// Fail before asking questions whose answers would be thrown away.
+			if _, err := inspectDataDir(dir, o.force); err != nil {
+				return err
+			}
 			interactive := !yes && !passwordStdin && isTerminal(cmd.InOrStdin())
 			if o.domain == "" && !interactive {
 				if o.domain, err = e.defaultDomain(); err != nil {
@@ -208,25 +212,18 @@ func setup(ctx context.Context, o setupOptions) (res *setupResult, err error) {
 	return res, nil
 }
 
-// prepareDataDir makes dir an empty directory with mode 0700. An existing setup is
-// removed only with force, and a directory holding files xmppbox does not create is never
-// emptied.
-func prepareDataDir(dir string, force bool) error {
+// inspectDataDir checks, without changing anything, that dir may be set up: it is missing,
+// empty, or (with force) holds only what xmppbox creates. It returns the entries to remove.
+// A directory holding files xmppbox does not create is never used, even with force.
+func inspectDataDir(dir string, force bool) (ours []string, err error) {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		// Parents get the usual 0755; only the data directory itself is private.
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return err
-		}
-		if err := os.Mkdir(dir, 0o700); err != nil {
-			return err
-		}
-		return nil
+		return nil, nil
 	case err != nil:
-		return fmt.Errorf("data dir: %w", err)
+		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	var ours, foreign []string
+	var foreign []string
 	hasConfig := false
 	for _, de := range entries {
 		if slices.Contains(ownEntries(), de.Name()) {
@@ -238,13 +235,29 @@ func prepareDataDir(dir string, force bool) error {
 	}
 	switch {
 	case len(foreign) > 0 && (hasConfig || force):
-		return fmt.Errorf("data dir %s holds files xmppbox did not create (%s); "+
+		return nil, fmt.Errorf("data dir %s holds files xmppbox did not create (%s); "+
 			"move them away or choose another directory", dir, strings.Join(foreign, ", "))
 	case len(foreign) > 0:
-		return fmt.Errorf("data dir %s is not empty (%s); choose a new or empty directory",
+		return nil, fmt.Errorf("data dir %s is not empty (%s); choose a new or empty directory",
 			dir, strings.Join(foreign, ", "))
 	case len(ours) > 0 && !force:
-		return fmt.Errorf("data dir %s already holds an xmppbox setup; use --force to overwrite it", dir)
+		return nil, fmt.Errorf("data dir %s already holds an xmppbox setup; use --force to overwrite it", dir)
+	}
+	return ours, nil
+}
+
+// prepareDataDir makes dir an empty directory with mode 0700, after inspectDataDir.
+func prepareDataDir(dir string, force bool) error {
+	ours, err := inspectDataDir(dir, force)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		// Parents get the usual 0755; only the data directory itself is private.
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return err
+		}
+		return os.Mkdir(dir, 0o700)
 	}
 	if len(ours) > 0 {
 		if err := checkNotRunning(dir); err != nil {
@@ -260,8 +273,8 @@ func prepareDataDir(dir string, force bool) error {
 	return os.Chmod(dir, 0o700)
 }
 
-// checkNotRunning fails if a server answers on dir's admin socket: removing its store
-// under it would lose data.
+// checkNotRunning fails if a server answers on dir's admin socket or holds its store:
+// removing the store under it would lose data.
 func checkNotRunning(dir string) error {
 	c := api.NewClient(filepath.Join(dir, api.SocketName))
 	defer c.Close()
@@ -270,7 +283,14 @@ func checkNotRunning(dir string) error {
 	if _, err := c.Status(ctx); !errors.Is(err, api.ErrNotRunning) {
 		return fmt.Errorf("an xmppbox server is running on %s; stop it before replacing its setup", dir)
 	}
-	return nil
+	if _, err := os.Stat(filepath.Join(dir, storeDirName)); err != nil {
+		return nil // no store to be locked
+	}
+	db, err := openStore(dir, nil)
+	if err != nil {
+		return fmt.Errorf("cannot replace the setup in %s: %w", dir, err)
+	}
+	return db.Close()
 }
 
 // printSetup writes what the operator needs after init.

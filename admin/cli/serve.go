@@ -53,6 +53,12 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, config.FileName)); errors.Is(err, fs.ErrNotExist) {
+		// Set up only a missing or empty directory: anything else is a broken setup or
+		// not ours, and the operator decides (init refuses both without --force).
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return fmt.Errorf("data dir %s has no %s but is not empty: run \"xmppbox init\" "+
+				"(with --force to replace a broken setup), or give another --data DIR", dir, config.FileName)
+		}
 		res, err := setup(cmd.Context(), setupOptions{dataDir: dir, domain: "localhost", admin: "admin", logger: cliLogger(cmd)})
 		if err != nil {
 			return fmt.Errorf("no setup in %s, and creating one failed: %w", dir, err)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,28 +8,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"xmppbox/admin"
-	"xmppbox/admin/api"
 	"xmppbox/admin/config"
 	"xmppbox/embeddb"
 )
 
 // storeDirName is the Badger directory inside the data directory.
 const storeDirName = "db"
-
-// Users is what the user commands need. Both *admin.Service (store opened directly) and
-// *api.Client (server running) implement it.
-type Users interface {
-	AddUser(ctx context.Context, nameOrJID, password string) (jid string, err error)
-	DeleteUser(ctx context.Context, nameOrJID string) (jid string, err error)
-	SetPassword(ctx context.Context, nameOrJID, password string) (jid string, err error)
-	ListUsers(ctx context.Context) ([]string, error)
-}
-
-var (
-	_ Users = (*admin.Service)(nil)
-	_ Users = (*api.Client)(nil)
-)
 
 // probeTimeout bounds the first request to the admin socket, so a hung server gives an
 // error instead of a hung command.
@@ -54,51 +37,4 @@ func loadConfig(dir string, o config.Overrides) (*config.Config, error) {
 		return nil, fmt.Errorf("no xmppbox setup in %s: run \"xmppbox init\" first, or give --data DIR", dir)
 	}
 	return cfg, err
-}
-
-// users returns the running server's admin API if it answers, else a Service on the store
-// opened directly. The returned function releases what was opened.
-func (e *env) users(ctx context.Context, log *slog.Logger) (Users, func() error, error) {
-	dir, err := e.data()
-	if err != nil {
-		return nil, nil, err
-	}
-	sock := filepath.Join(dir, api.SocketName)
-	c := api.NewClient(sock)
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	_, err = c.Status(pctx)
-	cancel()
-	switch {
-	case err == nil:
-		return c, func() error { c.Close(); return nil }, nil
-	case errors.Is(err, fs.ErrPermission):
-		return nil, nil, fmt.Errorf("cannot use the admin socket %s: permission denied; run this command as "+
-			"the user that runs xmppbox (e.g. with sudo -u)", sock)
-	case !errors.Is(err, api.ErrNotRunning):
-		return nil, nil, fmt.Errorf("the server on %s does not answer properly: %w", sock, err)
-	}
-
-	cfg, err := loadConfig(dir, config.Overrides{})
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := embeddb.Open(embeddb.Options{Dir: filepath.Join(dir, storeDirName), Logger: log})
-	if errors.Is(err, embeddb.ErrLocked) {
-		return nil, nil, fmt.Errorf("the store in %s is locked by another process, but no xmppbox answers on %s: "+
-			"if the server is starting or stopping, retry in a moment; otherwise find the process "+
-			"holding it (fuser -v %s) and stop it", dir, sock, filepath.Join(dir, storeDirName))
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	svc, err := admin.New(admin.Config{
-		Domain:     cfg.Domain,
-		Accounts:   db.Accounts(),
-		Iterations: cfg.Auth.SCRAMIterations,
-		Logger:     log,
-	})
-	if err != nil {
-		return nil, nil, errors.Join(err, db.Close())
-	}
-	return svc, db.Close, nil
 }

@@ -179,6 +179,11 @@ func Load(path string, o Overrides) (*Config, error) {
 		k := und[0].String()
 		return nil, fmt.Errorf("%s: unknown setting %q (check its spelling and its [table])", at(k), k)
 	}
+	// The toml package reads an integer as nanoseconds: "60" would be 60 ns, not a minute.
+	if md.Type("limits", "negotiation_timeout") == "Integer" {
+		return nil, fmt.Errorf("%s: limits.negotiation_timeout needs a unit: write it as a string such as \"60s\"",
+			at("limits.negotiation_timeout"))
+	}
 	if !md.IsDefined("auth", "scram_iterations") {
 		c.Auth.SCRAMIterations = DefaultSCRAMIterations
 	}

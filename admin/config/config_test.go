@@ -148,6 +148,9 @@ func TestLoadErrors(t *testing.T) {
 		{"bad level", "domain = \"example.org\"\nlog_level = \"loud\"\n", nil, nil, `FILE:2: invalid log level "loud"`},
 		{"few iterations", "domain = \"example.org\"\n[auth]\nscram_iterations = 1000\n", nil, nil, "FILE:3: auth.scram_iterations is 1000"},
 		{"acme without url", "domain = \"example.org\"\n[acme]\nemail = \"a@b.c\"\n", nil, nil, "FILE:2: [acme] needs directory_url"},
+		{"duration without unit", "domain = \"example.org\"\n[limits]\nnegotiation_timeout = 60\n", nil, nil,
+			`FILE:3: limits.negotiation_timeout needs a unit`},
+		{"bad duration", "domain = \"example.org\"\n[limits]\nnegotiation_timeout = \"1 minute\"\n", nil, nil, "FILE:3:"},
 		{"negative limit", "domain = \"example.org\"\n[limits]\nmax_connections = -1\n", nil, nil, "FILE:3: limits.max_connections must not be negative"},
 	}
 	for _, tt := range tests {

@@ -45,13 +45,13 @@ trusted_roots_file = {{q .ACME.TrustedRootsFile}}{{else}}# [acme]
 # email = "admin@example.org"
 # trusted_roots_file = "/etc/ssl/internal-root.pem"   # PEM roots of a private ACME CA{{end}}
 
-# What one peer can make the server do; 0 keeps the built-in default (shown).
+# What one peer can make the server do; 0 keeps the built-in default given in the comment.
 [limits]
 max_stanza_bytes = {{.Limits.MaxStanzaBytes}}          # 0 = 262144 (256 KiB)
 max_connections = {{.Limits.MaxConnections}}           # 0 = 10000
 max_connections_per_ip = {{.Limits.MaxConnectionsPerIP}}    # 0 = 100
 auth_failures_per_ip = {{.Limits.AuthFailuresPerIP}}      # per minute before a source is throttled; 0 = 10
-negotiation_timeout = {{q .Limits.NegotiationTimeout.String}}   # TCP accept to bound resource; "0s" = 60s
+negotiation_timeout = {{q .Limits.NegotiationTimeout.String}}    # TCP accept to bound resource; "0s" = 60s
 max_offline_messages = {{.Limits.MaxOfflineMessages}}      # per account; 0 = 1000
 `))
 

@@ -24,16 +24,24 @@ class Sender(slixmpp.ClientXMPP):
         self.to, self.body = to, body
         self.ok = False
         self.add_event_handler("session_start", self.start)
-        self.add_event_handler("failed_auth", self.auth_failed)
+        # failed_auth fires for each mechanism that fails, and slixmpp then tries the next
+        # one it likes; failed_all_auth fires when none is left. Disconnecting on
+        # failed_auth (as in LIBRARIES.md section 7) would stop at the first mechanism.
+        self.add_event_handler("failed_auth", self.mech_failed)
+        self.add_event_handler("failed_all_auth", self.auth_failed)
         self.add_event_handler("connection_failed", self.failed)
 
     async def start(self, _):
+        print("logged in with", self.plugin["feature_mechanisms"].mech.name, flush=True)
         self.send_presence()
         roster = await self.get_roster()
         print("roster:", roster["roster"]["items"], flush=True)
         self.send_message(mto=self.to, mbody=self.body, mtype="chat")
         self.ok = True
         self.disconnect()
+
+    def mech_failed(self, event):
+        print("mechanism failed:", self.plugin["feature_mechanisms"].mech.name, event, file=sys.stderr, flush=True)
 
     def auth_failed(self, event):
         print("auth failed:", event, file=sys.stderr, flush=True)

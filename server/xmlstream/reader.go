@@ -24,12 +24,19 @@ const (
 // avatar upload would otherwise pin ~256 KiB to an idle connection that should cost ~25 KiB.
 const renewAfterBytes = 8 << 10
 
+// maxHeaderBytes bounds the stream header (with any XML declaration), if MaxStanzaBytes is
+// not smaller. Real headers have a few hundred bytes; the Reader keeps the header for the
+// life of the stream (see renewDecoder), and it arrives before authentication.
+const maxHeaderBytes = 4 << 10
+
 // Limits bound what one peer can make a Reader hold. Zero values take the defaults.
 type Limits struct {
 	MaxStanzaBytes  int64 // bytes of one top-level element, from '<' to its end tag (default 256 KiB)
 	MaxDepth        int   // nesting depth inside a stanza; the stanza itself is depth 1 (default 32)
 	ReadBufferBytes int   // bufio size (default 512, at least 16): idle connections stay cheap
 }
+
+func (l Limits) headerBytes() int64 { return min(l.MaxStanzaBytes, maxHeaderBytes) }
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxStanzaBytes <= 0 {
@@ -77,6 +84,8 @@ type Reader struct {
 	// renewAfter is renewAfterBytes; tests lower it to exercise renewDecoder.
 	renewAfter int64
 
+	nameCheck *xml.Encoder // see validLocal; made on first use, dropped after each stanza
+
 	stack []*stanza.Element // open elements of the stanza being read; reused
 	text  []byte            // character data not yet attached; reused
 
@@ -95,7 +104,7 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 	rd.br = bufio.NewReaderSize(&rd.lr, lim.ReadBufferBytes)
 	rd.lr = limitReader{
 		r:      r,
-		limit:  lim.MaxStanzaBytes + int64(rd.br.Size()),
+		limit:  lim.headerBytes() + int64(rd.br.Size()),
 		record: make([]byte, 0, 256),
 	}
 	rd.dec = newDecoder(rd.br)
@@ -116,7 +125,8 @@ func (r *Reader) offset() int64 { return r.base + r.dec.InputOffset() }
 // Header reads an optional XML declaration and the stream header, the start tag of
 // {http://etherx.jabber.org/streams}stream; any other root is *stanza.StreamError
 // invalid-namespace. A UTF-8 byte order mark and whitespace before the header are skipped.
-// A stream closed before the first byte gives io.EOF.
+// Together they may have 4 KiB (or MaxStanzaBytes if smaller), else policy-violation.
+// A stream closed before the first byte gives io.EOF; errors are otherwise those of Next.
 func (r *Reader) Header() (Header, error) {
 	if r.err != nil {
 		return Header{}, r.err
@@ -141,8 +151,8 @@ func (r *Reader) header() (Header, error) {
 		if err != nil {
 			return Header{}, r.mapError(err)
 		}
-		if r.offset() > r.lim.MaxStanzaBytes {
-			return Header{}, errTooBig()
+		if r.offset() > r.lim.headerBytes() {
+			return Header{}, &stanza.StreamError{Condition: stanza.StreamPolicyViolation, Text: "stream header too large"}
 		}
 		switch t := tok.(type) {
 		case xml.ProcInst:
@@ -334,6 +344,7 @@ func (r *Reader) afterElement(size int64) {
 	if cap(r.text) > renewAfterBytes {
 		r.text = nil
 	}
+	r.nameCheck = nil // its 4 KiB buffer is rarely needed again
 }
 
 // renewDecoder replaces the decoder, dropping the buffers it grew. The new decoder first

@@ -379,6 +379,16 @@ func TestHeader(t *testing.T) {
 			in:      "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" + strings.Repeat("x", 1<<20) + "'>",
 			wantErr: streamErr(stanza.StreamPolicyViolation),
 		},
+		{
+			name: "header just under 4 KiB",
+			in:   "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" + strings.Repeat("x", 4000) + "'>",
+			want: Header{To: strings.Repeat("x", 4000)},
+		},
+		{
+			name:    "header over 4 KiB",
+			in:      "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" + strings.Repeat("x", 4100) + "'>",
+			wantErr: streamErr(stanza.StreamPolicyViolation),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -453,6 +463,16 @@ func TestMemoryBound(t *testing.T) {
 				t.Errorf("read %d bytes from the connection, want at most %d", src.n, limit)
 			}
 		})
+	}
+}
+
+func TestHeaderMemoryBound(t *testing.T) {
+	src := &countingReader{r: io.MultiReader(
+		strings.NewReader("<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='"), repeatReader('x'))}
+	_, err := NewReader(src, Limits{}).Header()
+	checkErr(t, err, streamErr(stanza.StreamPolicyViolation))
+	if limit := int64(maxHeaderBytes + DefaultReadBufferBytes); src.n > limit {
+		t.Errorf("read %d bytes of an endless header, want at most %d", src.n, limit)
 	}
 }
 
