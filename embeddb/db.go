@@ -77,6 +77,10 @@ func Open(opts Options) (*DB, error) {
 		WithNumCompactors(2).
 		// Each write is something a client was told is stored.
 		WithSyncWrites(true).
+		// Every short CLI run (user add while the server is stopped) flushes its memtable
+		// into a new level-0 table; without compacting them on close, a scripted import
+		// of a few thousand accounts left thousands of files and ever slower opens.
+		WithCompactL0OnClose(true).
 		WithLogger(badgerLogger{log})
 	bdb, err := badger.Open(bopts)
 	if err != nil {

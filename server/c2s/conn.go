@@ -34,13 +34,19 @@ type conn struct {
 	wmu sync.Mutex
 	// w is the transport writes go to: nc, then the TLS connection. Guarded by wmu.
 	w               net.Conn
-	out             []byte      // queued bytes; guarded by wmu
-	writing         bool        // a writer goroutine runs; guarded by wmu
-	closing         bool        // no more stanzas accepted; guarded by wmu
-	closeAfterFlush bool        // guarded by wmu
-	headerSent      bool        // our stream header for the current stream went out; guarded by wmu
-	streamID        string      // guarded by wmu
-	why             CloseReason // guarded by wmu
+	out             []byte // queued bytes; guarded by wmu
+	writing         bool   // a writer goroutine runs; guarded by wmu
+	closing         bool   // no more stanzas accepted; guarded by wmu
+	closeAfterFlush bool   // guarded by wmu
+	headerSent      bool   // our stream header for the current stream went out; guarded by wmu
+	streamID        string // guarded by wmu
+	// sm is the stream-management session once enabled or resumed. It is set by the
+	// reader with wmu held, so the reader may read it without the lock.
+	sm  *smSession
+	why CloseReason // guarded by wmu
+	// inactive is the XEP-0352 client state; held is what it keeps back. Guarded by wmu.
+	inactive bool
+	held     held
 }
 
 func newConn(s *Server, nc net.Conn, id uint64, ip string) *conn {
@@ -93,13 +99,40 @@ func (c *conn) finish(ctx context.Context, err error) {
 		// The peer is gone or the stream is broken: do not wait on a dead socket.
 		c.nc.Close()
 	}
-	if c.res != nil {
-		c.srv.cfg.Router.Unbind(ctx, c.res)
-	}
 	c.wmu.Lock()
 	why := c.why
 	c.wmu.Unlock()
+	c.endSession(ctx, why)
 	c.log.LogAttrs(ctx, slog.LevelInfo, "stream closed", slog.String("jid", c.jidString()), slog.String("reason", string(why)), errAttr(err))
+}
+
+// endSession unbinds the resource, or keeps it for resumption when the connection broke
+// under a resumable stream-management session (XEP-0198 §5).
+func (c *conn) endSession(ctx context.Context, why CloseReason) {
+	if c.res == nil {
+		return
+	}
+	sm := c.sm
+	if sm == nil {
+		c.srv.cfg.Router.Unbind(ctx, c.res)
+		return
+	}
+	sm.mu.Lock()
+	owned := sm.owner == c
+	sm.mu.Unlock()
+	if !owned {
+		return // resumed on another connection, which owns the resource now
+	}
+	switch why {
+	case CloseReadError, CloseWriteError, CloseTimeout:
+		if c.detach() {
+			c.log.LogAttrs(ctx, slog.LevelInfo, "stream detached", slog.String("jid", c.res.Full()), slog.Duration("dur", sm.timeout))
+			return
+		}
+	}
+	c.srv.smEnd(sm)
+	c.srv.cfg.Router.Unbind(ctx, c.res)
+	c.srv.redeliver(ctx, sm.takeUnacked())
 }
 
 func errAttr(err error) slog.Attr {

@@ -90,6 +90,8 @@ func (c *conn) bindResource(ctx context.Context) error {
 		stanza.New(nsBind, "bind"),
 		// RFC 6121 superseded the session IQ; old clients still send it when it is offered.
 		stanza.New(nsSession, "session").Append(stanza.New(nsSession, "optional")),
+		stanza.New(nsSM, "sm"),
+		stanza.New(nsCSI, "csi"),
 	)
 	for _, f := range c.srv.cfg.Router.StreamFeatures() {
 		features.Append(f)
@@ -101,6 +103,13 @@ func (c *conn) bindResource(ctx context.Context) error {
 		el, err := c.next()
 		if err != nil {
 			return err
+		}
+		if el.Name.Space == nsSM && el.Name.Local == "resume" {
+			ok, err := c.resume(ctx, el)
+			if err != nil || ok {
+				return err
+			}
+			continue
 		}
 		if el.Name.Space != stanza.NSClient || el.Name.Local != "iq" {
 			return &stanza.StreamError{Condition: stanza.StreamNotAuthorized, Text: "bind a resource first"}

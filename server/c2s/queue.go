@@ -10,6 +10,8 @@ import (
 	"xmppbox/server/xmlstream"
 )
 
+var ackRequest = []byte("<r xmlns='" + nsSM + "'/>")
+
 // bufPool holds outbound buffers between flushes, so idle connections hold none.
 type bufPool struct{ p sync.Pool }
 
@@ -42,13 +44,55 @@ func (c *conn) Send(el *stanza.Element) error {
 		c.closeReason(&stanza.StreamError{Condition: stanza.StreamPolicyViolation, Text: "client does not read its stream"}, CloseQueueFull)
 		return fmt.Errorf("c2s: %s: %w", c.jidString(), session.ErrQueueFull)
 	}
+	if c.inactive {
+		if c.held.hold(el) && c.held.len() < maxHeld {
+			c.wmu.Unlock()
+			return nil
+		}
+		// Something the client wants now: what it missed comes first, in order.
+		c.releaseHeldLocked()
+	}
+	ok := c.enqueueLocked(el)
+	c.wmu.Unlock()
+	if !ok {
+		c.closeReason(&stanza.StreamError{Condition: stanza.StreamPolicyViolation, Text: "too many unacknowledged stanzas"}, CloseQueueFull)
+		return fmt.Errorf("c2s: %s: %w", c.jidString(), session.ErrQueueFull)
+	}
+	return nil
+}
+
+// enqueueLocked encodes el into the queue and counts it for stream management. It
+// reports false when the client has too much unacknowledged. Call with wmu held.
+func (c *conn) enqueueLocked(el *stanza.Element) bool {
 	if c.out == nil {
 		c.out = c.srv.bufs.get()
 	}
+	start := len(c.out)
 	c.out = el.AppendXML(c.out, stanza.NSClient)
+	if c.sm != nil && !c.sm.record(c.out[start:], c.srv.cfg.Limits.MaxUnackedBytes) {
+		c.out = c.out[:start]
+		return false
+	}
 	c.startWriterLocked()
-	c.wmu.Unlock()
-	return nil
+	return true
+}
+
+// sendNonza queues stream-level XML that stream management does not count.
+func (c *conn) sendNonza(b []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if !c.closing {
+		c.appendLocked(b)
+	}
+}
+
+// appendLocked queues bytes and starts the writer. Call with wmu held.
+func (c *conn) appendLocked(b []byte) {
+	if c.out == nil {
+		c.out = c.srv.bufs.get()
+	}
+	c.out = append(c.out, b...)
+	c.startWriterLocked()
 }
 
 // Close ends the stream with reason (nil: a clean close), after what is queued.
@@ -92,6 +136,11 @@ func (c *conn) startWriterLocked() {
 func (c *conn) flush() {
 	for {
 		c.wmu.Lock()
+		if len(c.out) == 0 && c.sm != nil && !c.closing && c.sm.wantAckRequest() {
+			// Ask for an acknowledgement after each burst, so unacknowledged stanzas
+			// are few when a connection breaks (XEP-0198 §4).
+			c.appendLocked(ackRequest)
+		}
 		buf := c.out
 		c.out = nil
 		if len(buf) == 0 {

@@ -38,6 +38,8 @@ type Limits struct {
 	NegotiationTimeout  time.Duration // accept to bound resource
 	MaxQueueBytes       int           // outbound bytes queued for a slow client before it is cut off
 	WriteTimeout        time.Duration
+	ResumeTimeout       time.Duration // how long a broken XEP-0198 session waits for the client
+	MaxUnackedBytes     int           // stanzas kept for a client that does not acknowledge them
 }
 
 func (l *Limits) setDefaults() {
@@ -65,6 +67,12 @@ func (l *Limits) setDefaults() {
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = 30 * time.Second
 	}
+	if l.ResumeTimeout <= 0 {
+		l.ResumeTimeout = 5 * time.Minute
+	}
+	if l.MaxUnackedBytes <= 0 {
+		l.MaxUnackedBytes = 4 << 20
+	}
 }
 
 // Server accepts client connections on any number of listeners.
@@ -74,6 +82,9 @@ type Server struct {
 	throttle *throttle
 	nextID   atomic.Uint64
 	bufs     bufPool
+
+	smMu       sync.Mutex
+	smSessions map[string]*smSession // resumable sessions by id; guarded by smMu
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{} // guarded by mu
@@ -86,11 +97,12 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	cfg.Limits.setDefaults()
 	return &Server{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		throttle: newThrottle(cfg.Limits.AuthFailuresPerIP, cfg.Limits.AuthFailuresPerUser, time.Minute),
-		conns:    make(map[*conn]struct{}),
-		perIP:    make(map[string]int),
+		cfg:        cfg,
+		log:        cfg.Logger,
+		throttle:   newThrottle(cfg.Limits.AuthFailuresPerIP, cfg.Limits.AuthFailuresPerUser, time.Minute),
+		conns:      make(map[*conn]struct{}),
+		smSessions: make(map[string]*smSession),
+		perIP:      make(map[string]int),
 	}
 }
 

@@ -15,7 +15,21 @@ func (c *conn) readStanzas(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if el.Name.Space != stanza.NSClient {
+		switch el.Name.Space {
+		case stanza.NSClient:
+		case nsSM:
+			if err := c.handleSM(ctx, el); err != nil {
+				return err
+			}
+			continue
+		case nsCSI:
+			switch el.Name.Local {
+			case "active", "inactive":
+				c.setInactive(el.Name.Local == "inactive")
+				continue
+			}
+			return &stanza.StreamError{Condition: stanza.UnsupportedStanzaType}
+		default:
 			return &stanza.StreamError{Condition: stanza.UnsupportedStanzaType}
 		}
 		switch el.Name.Local {
@@ -29,17 +43,27 @@ func (c *conn) readStanzas(ctx context.Context) error {
 		}
 		el.Set("from", full)
 		if el.Name.Local == "iq" {
-			if !c.checkIQ(el) {
-				continue
-			}
-			if el.Get("type") == "set" && el.Child(nsSession, "session") != nil {
-				// The RFC 3921 session IQ is a no-op kept for old clients.
-				c.Send(stanza.ResultIQ(el, nil))
+			if !c.checkIQ(el) || c.sessionIQ(el) {
+				if c.sm != nil {
+					c.sm.handled.Add(1)
+				}
 				continue
 			}
 		}
 		c.srv.cfg.Router.Outbound(ctx, c.res, el)
+		if c.sm != nil {
+			c.sm.handled.Add(1)
+		}
 	}
+}
+
+// sessionIQ answers the RFC 3921 session IQ, a no-op kept for old clients.
+func (c *conn) sessionIQ(el *stanza.Element) bool {
+	if el.Get("type") != "set" || el.Child(nsSession, "session") == nil {
+		return false
+	}
+	c.Send(stanza.ResultIQ(el, nil))
+	return true
 }
 
 // checkIQ enforces RFC 6120 §8.2.3: an id, a known type, and exactly one payload for

@@ -18,6 +18,9 @@ func (r *Router) deliverIQ(ctx context.Context, st *stanza.Element, from, to jid
 		return
 	}
 	typ := st.Get("type")
+	if to.Localpart() != "" && !r.runInbound(ctx, st, to) {
+		return
+	}
 	if to.Resourcepart() != "" && to.Localpart() != "" {
 		if target := r.sessions.Resource(to.Bare().String(), to.String()); target != nil {
 			r.send(ctx, target, st)
@@ -27,7 +30,10 @@ func (r *Router) deliverIQ(ctx context.Context, st *stanza.Element, from, to jid
 		return
 	}
 	if typ != "get" && typ != "set" {
-		// Results and errors for the server or an account: nothing waits for them yet.
+		// A response to the server or to an account: SendIQ may be waiting for it.
+		if typ == "result" || typ == "error" {
+			r.pending.answer(st)
+		}
 		return
 	}
 	payload := st.FirstChild()

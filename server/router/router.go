@@ -34,6 +34,11 @@ type Router struct {
 	onAvailable     []SessionHook
 	onEnd           []SessionHook
 	offline         OfflineStore
+	outHooks        []OutboundHook
+	inHooks         []InboundHook
+	delivered       []DeliveredHook
+
+	pending pendingIQs
 }
 
 // New returns a router for domain with no modules registered.
@@ -65,7 +70,11 @@ func (r *Router) Bind(res *session.Resource) (replaced *session.Resource) {
 // Unbind removes a resource whose stream ended and runs the session-end hooks (which
 // broadcast unavailable presence). It does nothing for a resource already replaced.
 func (r *Router) Unbind(ctx context.Context, res *session.Resource) {
-	r.sessions.Remove(res)
+	if !r.sessions.Remove(res) {
+		// Replaced by a newer session on the same full JID (RFC 6120 §7.7.2.2): that
+		// session is the one contacts see, so the old one leaves without a word.
+		return
+	}
 	for _, h := range r.onEnd {
 		h(ctx, res)
 	}
@@ -79,6 +88,9 @@ func (r *Router) Outbound(ctx context.Context, res *session.Resource, st *stanza
 		return
 	}
 	from := res.JID()
+	if !r.runOutbound(ctx, res, st, to) {
+		return
+	}
 	switch st.Name.Local {
 	case "presence":
 		r.outPresence(ctx, Presence{Stanza: st, From: from, To: to, Session: res})
@@ -135,6 +147,9 @@ func (r *Router) routePresence(ctx context.Context, p Presence) {
 	}
 	if p.To.Localpart() == "" {
 		// Presence to the server itself carries nothing the server acts on yet.
+		return
+	}
+	if !r.runInbound(ctx, p.Stanza, p.To) {
 		return
 	}
 	r.inPresence(ctx, p)

@@ -25,10 +25,12 @@ type Resource struct {
 	jid   jid.JID
 	bare  string
 	full  string
-	conn  Conn
 	since time.Time
 
 	mu sync.Mutex
+	// conn changes when a stream-management session is detached and resumed (XEP-0198).
+	// It is guarded by mu.
+	conn Conn
 	// presence is the last available presence broadcast by the client (RFC 6121 §4.2);
 	// nil until initial presence and again after unavailable. It is guarded by mu.
 	presence *stanza.Element
@@ -46,12 +48,27 @@ func NewResource(full jid.JID, conn Conn) *Resource {
 	return &Resource{jid: full, bare: full.Bare().String(), full: full.String(), conn: conn, since: time.Now()}
 }
 
-func (r *Resource) JID() jid.JID                  { return r.jid }
-func (r *Resource) Bare() string                  { return r.bare }
-func (r *Resource) Full() string                  { return r.full }
-func (r *Resource) Conn() Conn                    { return r.conn }
-func (r *Resource) Since() time.Time              { return r.since }
-func (r *Resource) Send(el *stanza.Element) error { return r.conn.Send(el) }
+func (r *Resource) JID() jid.JID     { return r.jid }
+func (r *Resource) Bare() string     { return r.bare }
+func (r *Resource) Full() string     { return r.full }
+func (r *Resource) Since() time.Time { return r.since }
+
+// Send queues el on the resource's current connection.
+func (r *Resource) Send(el *stanza.Element) error { return r.Conn().Send(el) }
+
+// Conn returns the connection currently serving the resource.
+func (r *Resource) Conn() Conn {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conn
+}
+
+// SetConn moves the resource to another connection (a resumed or detached stream).
+func (r *Resource) SetConn(c Conn) {
+	r.mu.Lock()
+	r.conn = c
+	r.mu.Unlock()
+}
 
 // Presence returns the last available presence and its priority; ok is false while
 // the resource is not available.
