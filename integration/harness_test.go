@@ -82,6 +82,9 @@ func runMain(m *testing.M) int {
 type serverOpts struct {
 	Domain string   // XMPP domain; defaultDomain if empty
 	Env    []string // extra environment for `serve`, KEY=VALUE
+	// Config sets keys of the config file written by init before the first start,
+	// "section.key" -> TOML value (quoted as TOML wants: `"2s"`, `true`, `5`).
+	Config map[string]string
 }
 
 // Server is one running xmppbox process and its data directory. Addresses change on every
@@ -137,10 +140,60 @@ func startServer(t *testing.T, opts serverOpts) *Server {
 	if !s.CAPool.AppendCertsFromPEM(pemBytes) {
 		t.Fatalf("%s holds no PEM certificate", s.CAFile)
 	}
+	if len(opts.Config) > 0 {
+		editConfig(t, filepath.Join(s.DataDir, "xmppbox.toml"), opts.Config)
+	}
 	// Registered before the start, so that a server that never gets ready is stopped too.
 	t.Cleanup(func() { s.stop(t) })
 	s.start(t)
 	return s
+}
+
+// editConfig sets "section.key" values in a TOML file written by init: an existing key
+// line in that section is replaced, else the key is added under the section's header (and
+// the section is added when missing).
+func editConfig(t *testing.T, path string, set map[string]string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	for dotted, value := range set {
+		section, key, ok := strings.Cut(dotted, ".")
+		if !ok {
+			t.Fatalf("config key %q: want section.key", dotted)
+		}
+		header, start := -1, -1
+		for i, l := range lines {
+			trimmed := strings.TrimSpace(l)
+			if strings.HasPrefix(trimmed, "[") {
+				if header >= 0 {
+					break
+				}
+				if trimmed == "["+section+"]" {
+					header = i
+				}
+				continue
+			}
+			if header >= 0 && (strings.HasPrefix(trimmed, key+" ") || strings.HasPrefix(trimmed, key+"=")) {
+				start = i
+				break
+			}
+		}
+		line := key + " = " + value
+		switch {
+		case start >= 0:
+			lines[start] = line
+		case header >= 0:
+			lines = append(lines[:header+1], append([]string{line}, lines[header+1:]...)...)
+		default:
+			lines = append(lines, "["+section+"]", line)
+		}
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Restart stops the server with SIGTERM (it must exit 0) and starts it again on the same data

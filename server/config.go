@@ -37,4 +37,6 @@ type Limits struct {
 	AuthFailuresPerIP   int           // failures per minute before a source is throttled; default 10
 	NegotiationTimeout  time.Duration // from TCP accept to a bound resource; default 60 s
 	MaxOfflineMessages  int           // per account; default 1,000
+	ResumeTimeout       time.Duration // XEP-0198 resumption window; default 5 min
+	PingInterval        time.Duration // quiet time before a client is pinged; default 5 min
 }

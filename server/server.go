@@ -69,6 +69,8 @@ func New(cfg Config) (*Server, error) {
 			MaxConnectionsPerIP: cfg.Limits.MaxConnectionsPerIP,
 			AuthFailuresPerIP:   cfg.Limits.AuthFailuresPerIP,
 			NegotiationTimeout:  cfg.Limits.NegotiationTimeout,
+			ResumeTimeout:       cfg.Limits.ResumeTimeout,
+			PingInterval:        cfg.Limits.PingInterval,
 		},
 	})
 	return s, nil

@@ -118,6 +118,8 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 			MaxConnectionsPerIP: cfg.Limits.MaxConnectionsPerIP,
 			AuthFailuresPerIP:   cfg.Limits.AuthFailuresPerIP,
 			NegotiationTimeout:  cfg.Limits.NegotiationTimeout,
+			ResumeTimeout:       cfg.Limits.ResumeTimeout,
+			PingInterval:        cfg.Limits.PingInterval,
 			MaxOfflineMessages:  cfg.Limits.MaxOfflineMessages,
 		},
 	})

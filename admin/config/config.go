@@ -75,6 +75,8 @@ type Limits struct {
 	AuthFailuresPerIP   int           `toml:"auth_failures_per_ip"`
 	NegotiationTimeout  time.Duration `toml:"negotiation_timeout"`
 	MaxOfflineMessages  int           `toml:"max_offline_messages"`
+	ResumeTimeout       time.Duration `toml:"resume_timeout"`
+	PingInterval        time.Duration `toml:"ping_interval"`
 }
 
 // Default returns the configuration init writes for domain.
@@ -180,9 +182,11 @@ func Load(path string, o Overrides) (*Config, error) {
 		return nil, fmt.Errorf("%s: unknown setting %q (check its spelling and its [table])", at(k), k)
 	}
 	// The toml package reads an integer as nanoseconds: "60" would be 60 ns, not a minute.
-	if md.Type("limits", "negotiation_timeout") == "Integer" {
-		return nil, fmt.Errorf("%s: limits.negotiation_timeout needs a unit: write it as a string such as \"60s\"",
-			at("limits.negotiation_timeout"))
+	for _, key := range []string{"negotiation_timeout", "resume_timeout", "ping_interval"} {
+		if md.Type("limits", key) == "Integer" {
+			return nil, fmt.Errorf("%s: limits.%s needs a unit: write it as a string such as \"60s\"",
+				at("limits."+key), key)
+		}
 	}
 	if !md.IsDefined("auth", "scram_iterations") {
 		c.Auth.SCRAMIterations = DefaultSCRAMIterations
@@ -248,6 +252,8 @@ func (c *Config) Validate() error {
 		{"limits.max_connections_per_ip", int64(c.Limits.MaxConnectionsPerIP)},
 		{"limits.auth_failures_per_ip", int64(c.Limits.AuthFailuresPerIP)},
 		{"limits.negotiation_timeout", int64(c.Limits.NegotiationTimeout)},
+		{"limits.resume_timeout", int64(c.Limits.ResumeTimeout)},
+		{"limits.ping_interval", int64(c.Limits.PingInterval)},
 		{"limits.max_offline_messages", int64(c.Limits.MaxOfflineMessages)},
 	} {
 		if l.n < 0 {

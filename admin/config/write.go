@@ -53,6 +53,8 @@ max_connections_per_ip = {{.Limits.MaxConnectionsPerIP}}    # 0 = 100
 auth_failures_per_ip = {{.Limits.AuthFailuresPerIP}}      # per minute before a source is throttled; 0 = 10
 negotiation_timeout = {{q .Limits.NegotiationTimeout.String}}    # TCP accept to bound resource; "0s" = 60s
 max_offline_messages = {{.Limits.MaxOfflineMessages}}      # per account; 0 = 1000
+resume_timeout = {{q .Limits.ResumeTimeout.String}}    # a broken stream-management session waits this long for its client; "0s" = 5m
+ping_interval = {{q .Limits.PingInterval.String}}    # quiet time before the server pings a client (XEP-0199); "0s" = 5m
 `))
 
 // Marshal renders c as a commented configuration file.

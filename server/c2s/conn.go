@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"xmppbox/server/session"
@@ -30,6 +31,9 @@ type conn struct {
 	tlsConn *tls.Conn
 	user    string // authenticated localpart
 	res     *session.Resource
+
+	lastRead  atomic.Int64 // see activityReader
+	keepalive *time.Timer  // owned by startKeepalive's timer function once started
 
 	wmu sync.Mutex
 	// w is the transport writes go to: nc, then the TLS connection. Guarded by wmu.
@@ -77,7 +81,9 @@ func (c *conn) serve(ctx context.Context, directTLS bool) {
 	err := c.negotiate(ctx, directTLS)
 	if err == nil {
 		c.nc.SetReadDeadline(time.Time{})
+		c.startKeepalive()
 		err = c.readStanzas(ctx)
+		c.keepalive.Stop()
 	}
 	c.finish(ctx, err)
 }
@@ -162,7 +168,7 @@ func (c *conn) resetReader() {
 	if c.tlsConn != nil {
 		src = c.tlsConn
 	}
-	c.r = xmlstream.NewReader(src, xmlstream.Limits{MaxStanzaBytes: c.srv.cfg.Limits.MaxStanzaBytes})
+	c.r = xmlstream.NewReader(activityReader{src, &c.lastRead}, xmlstream.Limits{MaxStanzaBytes: c.srv.cfg.Limits.MaxStanzaBytes})
 	c.wmu.Lock()
 	c.headerSent = false
 	c.wmu.Unlock()

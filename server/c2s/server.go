@@ -39,6 +39,8 @@ type Limits struct {
 	MaxQueueBytes       int           // outbound bytes queued for a slow client before it is cut off
 	WriteTimeout        time.Duration
 	ResumeTimeout       time.Duration // how long a broken XEP-0198 session waits for the client
+	PingInterval        time.Duration // quiet time before the server pings a client
+	PingTimeout         time.Duration // how long a pinged client may stay quiet
 	MaxUnackedBytes     int           // stanzas kept for a client that does not acknowledge them
 }
 
@@ -66,6 +68,12 @@ func (l *Limits) setDefaults() {
 	}
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = 30 * time.Second
+	}
+	if l.PingInterval <= 0 {
+		l.PingInterval = 5 * time.Minute
+	}
+	if l.PingTimeout <= 0 {
+		l.PingTimeout = time.Minute
 	}
 	if l.ResumeTimeout <= 0 {
 		l.ResumeTimeout = 5 * time.Minute
