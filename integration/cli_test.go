@@ -14,18 +14,19 @@ import (
 // TestUserCommandsWhileRunning: `xmppbox user ...` reaches the running server through its
 // admin socket (Badger allows one process per data directory).
 func TestUserCommandsWhileRunning(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 
 	srv.AddUser(t, "carol", "carol-pw-1")
 	carol := dial(t, srv, "carol", "carol-pw-1", dialOpts{Resource: "r1"})
-	carol.Ping()
+	carol.Ping(t)
 
 	t.Run("add existing", func(t *testing.T) {
 		if _, _, err := srv.CLI(t, "other-pw\n", "user", "add", "carol", "--password-stdin"); err == nil {
 			t.Error("user add of an existing account succeeded")
 		}
 		// And the password did not change.
-		dial(t, srv, "carol", "carol-pw-1", dialOpts{}).Close()
+		dial(t, srv, "carol", "carol-pw-1", dialOpts{}).Close(t)
 	})
 	t.Run("list --json", func(t *testing.T) {
 		users := listUsers(t, srv)
@@ -46,24 +47,24 @@ func TestUserCommandsWhileRunning(t *testing.T) {
 			t.Logf("session ended with %v", err)
 		}
 		if c, err := tryDial(t, srv, "carol", "carol-pw-1", dialOpts{}); err == nil {
-			c.Close()
+			c.Close(t)
 			t.Error("the old password still works after user passwd")
 		} else if saslCondition(err) != "not-authorized" {
 			t.Errorf("old password: %v, want not-authorized", err)
 		}
-		dial(t, srv, "carol", "carol-pw-2", dialOpts{}).Close()
+		dial(t, srv, "carol", "carol-pw-2", dialOpts{}).Close(t)
 	})
 	t.Run("del", func(t *testing.T) {
 		online := dial(t, srv, "carol", "carol-pw-2", dialOpts{Resource: "r2"})
-		online.Presence()
-		online.Ping()
+		online.Presence(t)
+		online.Ping(t)
 		if _, _, err := srv.CLI(t, "", "user", "del", "carol"); err != nil {
 			t.Fatalf("user del: %v", err)
 		}
 		t.Run("forbids new logins", func(t *testing.T) {
 			c, err := tryDial(t, srv, "carol", "carol-pw-2", dialOpts{})
 			if err == nil {
-				c.Close()
+				c.Close(t)
 				t.Fatal("a deleted account can still log in")
 			}
 			if saslCondition(err) != "not-authorized" {
@@ -86,6 +87,7 @@ func TestUserCommandsWhileRunning(t *testing.T) {
 // TestUserCommandsServerStopped: the same commands open the store directly when no server
 // runs, and the server sees the result when it starts.
 func TestUserCommandsServerStopped(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.Stop(t)
 	srv.AddUser(t, "dave", "dave-pw-1")
@@ -93,7 +95,7 @@ func TestUserCommandsServerStopped(t *testing.T) {
 		t.Error("user list --json does not name dave")
 	}
 	srv.Start(t)
-	dial(t, srv, "dave", "dave-pw-1", dialOpts{}).Close()
+	dial(t, srv, "dave", "dave-pw-1", dialOpts{}).Close(t)
 }
 
 // listUsers runs `user list --json` and returns every account it names, by localpart and by
@@ -134,6 +136,7 @@ func listUsers(t *testing.T, srv *Server) map[string]bool {
 // TestCertCA: `xmppbox cert ca` prints the root the clients trust, PEM on stdout, and its
 // SHA-256 fingerprint on stderr.
 func TestCertCA(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	for _, running := range []bool{true, false} {
 		t.Run(map[bool]string{true: "server running", false: "server stopped"}[running], func(t *testing.T) {
@@ -168,6 +171,7 @@ func TestCertCA(t *testing.T) {
 // TestInitRefusesExistingDataDir: init on an existing data dir fails without --force and
 // leaves the CA alone.
 func TestInitRefusesExistingDataDir(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.Stop(t)
 	if _, _, err := srv.CLI(t, "pw\n", "init", "--domain", "other.test", "--admin", "root", "--yes", "--password-stdin"); err == nil {

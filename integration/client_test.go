@@ -37,7 +37,8 @@ type dialOpts struct {
 }
 
 // Client is a logged-in mellium.im/xmpp session. A goroutine serves the session and keeps every
-// stanza it receives; tests wait for the ones they expect with WaitFor. Roster pushes are
+// stanza it receives; tests wait for the ones they expect with WaitFor. Methods take the
+// calling (sub)test's t, so that a failure stops the right goroutine. Roster pushes are
 // answered with a result as RFC 6121 §2.1.6 asks; other IQ requests get mellium's default
 // service-unavailable.
 type Client struct {
@@ -172,24 +173,24 @@ func (c *Client) handle(rw xmlstream.TokenReadEncoder, start *xml.StartElement) 
 
 // Send writes one stanza given as XML (fmt.Sprintf with args). Top-level elements without a
 // namespace are in jabber:client.
-func (c *Client) Send(format string, args ...any) {
-	c.t.Helper()
+func (c *Client) Send(t *testing.T, format string, args ...any) {
+	t.Helper()
 	raw := fmt.Sprintf(format, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), stanzaWait)
 	defer cancel()
-	c.t.Logf("%s -> %s", c.JID, raw)
+	t.Logf("%s -> %s", c.JID, raw)
 	if err := c.Sess.Send(ctx, tokens(raw)); err != nil {
-		c.t.Fatalf("%s: send %s: %v", c.JID, raw, err)
+		t.Fatalf("%s: send %s: %v", c.JID, raw, err)
 	}
 }
 
 // IQ sends an IQ (format must contain id='%s' as its first verb, filled with a fresh id) and
 // returns the response with that id, of type result or error.
-func (c *Client) IQ(format string, args ...any) *Elem {
-	c.t.Helper()
+func (c *Client) IQ(t *testing.T, format string, args ...any) *Elem {
+	t.Helper()
 	id := randomID()
-	c.Send(format, append([]any{id}, args...)...)
-	return c.WaitFor("response to IQ "+id, func(e *Elem) bool {
+	c.Send(t, format, append([]any{id}, args...)...)
+	return c.WaitFor(t, "response to IQ "+id, func(e *Elem) bool {
 		typ := e.Get("type")
 		return e.Is(nsClient, "iq") && e.Get("id") == id && (typ == "result" || typ == "error")
 	})
@@ -198,28 +199,28 @@ func (c *Client) IQ(format string, args ...any) *Elem {
 // Ping sends a XEP-0199 ping to the server and waits for the answer. Because the server
 // handles one stream's stanzas in order, it is also a barrier: everything this client sent
 // before has been handled when Ping returns.
-func (c *Client) Ping() {
-	c.t.Helper()
-	res := c.IQ(`<iq type='get' id='%s' to='%s'><ping xmlns='urn:xmpp:ping'/></iq>`, c.JID.Domainpart())
+func (c *Client) Ping(t *testing.T) {
+	t.Helper()
+	res := c.IQ(t, `<iq type='get' id='%s' to='%s'><ping xmlns='urn:xmpp:ping'/></iq>`, c.JID.Domainpart())
 	if res.Get("type") != "result" {
-		c.t.Fatalf("%s: ping: %s", c.JID, res)
+		t.Fatalf("%s: ping: %s", c.JID, res)
 	}
 }
 
 // Presence sends initial (available) presence.
-func (c *Client) Presence() {
-	c.t.Helper()
-	c.Send(`<presence/>`)
+func (c *Client) Presence(t *testing.T) {
+	t.Helper()
+	c.Send(t, `<presence/>`)
 }
 
 // WaitFor returns the first received stanza, not returned before, for which match is true,
 // waiting up to stanzaWait. Stanzas received before the call count: there is no race between
 // an action and the wait for its result.
-func (c *Client) WaitFor(what string, match func(*Elem) bool) *Elem {
-	c.t.Helper()
+func (c *Client) WaitFor(t *testing.T, what string, match func(*Elem) bool) *Elem {
+	t.Helper()
 	el, err := c.waitFor(stanzaWait, match)
 	if err != nil {
-		c.t.Fatalf("%s: waiting for %s: %v\nreceived:\n%s", c.JID, what, err, c.received())
+		t.Fatalf("%s: waiting for %s: %v\nreceived:\n%s", c.JID, what, err, c.received())
 	}
 	return el
 }
@@ -279,18 +280,18 @@ func (c *Client) WaitEnd(timeout time.Duration) (ended bool, err error) {
 }
 
 // Close ends the stream cleanly and waits for the server to close its side.
-func (c *Client) Close() {
-	c.t.Helper()
+func (c *Client) Close(t *testing.T) {
+	t.Helper()
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
 	if err := c.Sess.Close(); err != nil {
-		c.t.Errorf("%s: close: %v", c.JID, err)
+		t.Errorf("%s: close: %v", c.JID, err)
 	}
 	select {
 	case <-c.done:
 	case <-time.After(stanzaWait):
-		c.t.Errorf("%s: the server did not close the stream within %v of </stream:stream>", c.JID, stanzaWait)
+		t.Errorf("%s: the server did not close the stream within %v of </stream:stream>", c.JID, stanzaWait)
 		c.Sess.Conn().Close()
 		<-c.done
 	}

@@ -328,21 +328,11 @@ func (s *Server) AddUser(t *testing.T, name, password string) {
 // JID returns name@domain.
 func (s *Server) JID(name string) string { return name + "@" + s.Domain }
 
-var (
-	listeningRE = regexp.MustCompile(`(^|\s)msg="?listening"?(\s|$)`)
-	logKeyRE    = map[string]*regexp.Regexp{}
-	logKeyMu    sync.Mutex
-)
+var listeningRE = regexp.MustCompile(`(^|\s)msg="?listening"?(\s|$)`)
 
 // logValue returns the value of key=value in an slog text line, unquoted.
 func logValue(line, key string) string {
-	logKeyMu.Lock()
-	re, ok := logKeyRE[key]
-	if !ok {
-		re = regexp.MustCompile(`(?:^|\s)` + regexp.QuoteMeta(key) + `=("(?:[^"\\]|\\.)*"|\S*)`)
-		logKeyRE[key] = re
-	}
-	logKeyMu.Unlock()
+	re := regexp.MustCompile(`(?:^|\s)` + regexp.QuoteMeta(key) + `=("(?:[^"\\]|\\.)*"|\S*)`)
 	m := re.FindStringSubmatch(line)
 	if m == nil {
 		return ""

@@ -20,6 +20,7 @@ import (
 // TestLogin logs in with STARTTLS and with direct TLS (XEP-0368), with SCRAM-SHA-256 and its
 // channel-binding variant, trusting only the box's CA, then checks the session works.
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	tests := []struct {
@@ -56,8 +57,8 @@ func TestLogin(t *testing.T) {
 			if tc.directTLS && st.NegotiatedProtocol != "xmpp-client" {
 				t.Errorf("ALPN protocol %q, want xmpp-client (XEP-0368)", st.NegotiatedProtocol)
 			}
-			c.Ping()
-			c.Close()
+			c.Ping(t)
+			c.Close(t)
 		})
 	}
 }
@@ -65,6 +66,7 @@ func TestLogin(t *testing.T) {
 // TestLoginUntrustedCA: a client that trusts another CA than the box's must refuse the
 // server's certificate, on both listeners.
 func TestLoginUntrustedCA(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	other := otherCA(t)
@@ -73,7 +75,7 @@ func TestLoginUntrustedCA(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c, err := tryDial(t, srv, "alice", "alice-pw-1", dialOpts{DirectTLS: direct, RootCAs: other})
 			if err == nil {
-				c.Close()
+				c.Close(t)
 				t.Fatal("logged in although the client trusts only another CA")
 			}
 			var unknown x509.UnknownAuthorityError
@@ -116,6 +118,7 @@ func otherCA(t *testing.T) *x509.CertPool {
 // TestLoginRejected: a wrong password and an unknown account both get <not-authorized/>
 // (RFC 6120 §6.5.10), with and without channel binding.
 func TestLoginRejected(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	tests := []struct {
@@ -130,7 +133,7 @@ func TestLoginRejected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := tryDial(t, srv, tc.user, tc.password, dialOpts{Mechs: []sasl.Mechanism{tc.mech}})
 			if err == nil {
-				c.Close()
+				c.Close(t)
 				t.Fatalf("%s logged in with a wrong password", tc.user)
 			}
 			if got := saslCondition(err); got != "not-authorized" {
@@ -139,12 +142,13 @@ func TestLoginRejected(t *testing.T) {
 		})
 	}
 	// The right password still works afterwards (the failures above stay under any throttle).
-	dial(t, srv, "alice", "alice-pw-1", dialOpts{}).Close()
+	dial(t, srv, "alice", "alice-pw-1", dialOpts{}).Close(t)
 }
 
 // TestPlainRefusedBeforeTLS: before TLS the server requires STARTTLS, offers no PLAIN, and
 // a PLAIN attempt with the right password never succeeds (RFC 6120 §5.3.1, §13.8).
 func TestPlainRefusedBeforeTLS(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	c := dialRaw(t, srv)
@@ -182,12 +186,13 @@ func TestPlainRefusedBeforeTLS(t *testing.T) {
 // TestResourceConflict: a second login with the same resource replaces the first session,
 // which gets a <conflict/> stream error (RFC 6120 §7.7.2.2).
 func TestResourceConflict(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
 	first := dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "desk"})
-	first.Presence()
-	first.Ping()
+	first.Presence(t)
+	first.Ping(t)
 	second := dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "desk"})
 	if second.JID.String() != srv.JID("alice")+"/desk" {
 		t.Errorf("second session bound %s, want %s/desk", second.JID, srv.JID("alice"))
@@ -201,6 +206,6 @@ func TestResourceConflict(t *testing.T) {
 	}
 	// Messages to the full JID now reach the new session.
 	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{})
-	bob.Send(`<message to='%s' type='chat'><body>to the new desk</body></message>`, srv.JID("alice")+"/desk")
-	second.WaitFor("bob's message on the new session", isMessageWithBody("to the new desk"))
+	bob.Send(t, `<message to='%s' type='chat'><body>to the new desk</body></message>`, srv.JID("alice")+"/desk")
+	second.WaitFor(t, "bob's message on the new session", isMessageWithBody("to the new desk"))
 }

@@ -10,15 +10,16 @@ import (
 // stamped with the sender's full JID; a message to an account that does not exist gets
 // service-unavailable back (RFC 6121 §8.5.1, RFC 6120 §8.3.3.19).
 func TestMessage(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "a"})
 	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "b"})
-	alice.Presence()
-	bob.Presence()
+	alice.Presence(t)
+	bob.Presence(t)
 	// Messages to a bare JID go to available resources only: wait until bob's presence is in.
-	bob.Ping()
+	bob.Ping(t)
 
 	tests := []struct{ name, to, body string }{
 		{"bare JID", srv.JID("bob"), "hello bare bob"},
@@ -26,8 +27,8 @@ func TestMessage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			alice.Send(`<message to='%s' type='chat' id='m-%s'><body>%s</body></message>`, tc.to, strings.ReplaceAll(tc.name, " ", "-"), tc.body)
-			m := bob.WaitFor("alice's message", isMessageWithBody(tc.body))
+			alice.Send(t, `<message to='%s' type='chat' id='m-%s'><body>%s</body></message>`, tc.to, strings.ReplaceAll(tc.name, " ", "-"), tc.body)
+			m := bob.WaitFor(t, "alice's message", isMessageWithBody(tc.body))
 			if m.Get("from") != alice.JID.String() {
 				t.Errorf("message from %q, want alice's full JID %s", m.Get("from"), alice.JID)
 			}
@@ -38,8 +39,8 @@ func TestMessage(t *testing.T) {
 	}
 	t.Run("unknown user", func(t *testing.T) {
 		nobody := srv.JID("nobody")
-		alice.Send(`<message to='%s' type='chat' id='to-nobody'><body>anyone?</body></message>`, nobody)
-		e := alice.WaitFor("error for the message to nobody", func(e *Elem) bool {
+		alice.Send(t, `<message to='%s' type='chat' id='to-nobody'><body>anyone?</body></message>`, nobody)
+		e := alice.WaitFor(t, "error for the message to nobody", func(e *Elem) bool {
 			return e.Is(nsClient, "message") && e.Get("type") == "error" && e.Get("id") == "to-nobody"
 		})
 		if got := e.ErrorCondition(); got != "service-unavailable" {
@@ -54,6 +55,7 @@ func TestMessage(t *testing.T) {
 // TestServerIQ: the server itself answers disco#info (XEP-0030), ping (XEP-0199), version
 // (XEP-0092) and time (XEP-0202), and refuses an IQ nobody handles (RFC 6120 §8.4).
 func TestServerIQ(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{})
@@ -105,7 +107,7 @@ func TestServerIQ(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := alice.IQ(`<iq type='get' id='%s' to='%s'>`+tc.payload+`</iq>`, srv.Domain)
+			res := alice.IQ(t, `<iq type='get' id='%s' to='%s'>`+tc.payload+`</iq>`, srv.Domain)
 			if res.Get("type") != "result" {
 				t.Fatalf("answer %s, want a result", res)
 			}
@@ -116,7 +118,7 @@ func TestServerIQ(t *testing.T) {
 		})
 	}
 	t.Run("unknown namespace", func(t *testing.T) {
-		res := alice.IQ(`<iq type='get' id='%s' to='%s'><query xmlns='urn:example:nobody-handles-this'/></iq>`, srv.Domain)
+		res := alice.IQ(t, `<iq type='get' id='%s' to='%s'><query xmlns='urn:example:nobody-handles-this'/></iq>`, srv.Domain)
 		if res.Get("type") != "error" {
 			t.Fatalf("answer %s, want an error", res)
 		}

@@ -9,18 +9,19 @@ import (
 // delivered on the next initial presence (RFC 6121 §8.5.2.1.1, XEP-0160) with a XEP-0203
 // delay stamp.
 func TestOfflineMessage(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{})
-	alice.Presence()
+	alice.Presence(t)
 
 	before := time.Now().Add(-time.Minute) // the server's clock may lag ours a little
 	sendOffline(t, alice, srv.JID("bob"), "while you were out")
 
 	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{})
-	bob.Presence()
-	m := bob.WaitFor("the offline message", isMessageWithBody("while you were out"))
+	bob.Presence(t)
+	m := bob.WaitFor(t, "the offline message", isMessageWithBody("while you were out"))
 	checkDelay(t, m, srv.Domain, before)
 	if m.Get("from") != alice.JID.String() {
 		t.Errorf("offline message from %q, want alice's full JID %s", m.Get("from"), alice.JID)
@@ -31,8 +32,8 @@ func TestOfflineMessage(t *testing.T) {
 // round trip after it is a barrier on the sender's stream.
 func sendOffline(t *testing.T, from *Client, to, body string) {
 	t.Helper()
-	from.Send(`<message to='%s' type='chat'><body>%s</body></message>`, to, body)
-	from.Ping()
+	from.Send(t, `<message to='%s' type='chat'><body>%s</body></message>`, to, body)
+	from.Ping(t)
 }
 
 // checkDelay checks m's XEP-0203 <delay/>: from the server's domain (§3: the entity that

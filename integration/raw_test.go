@@ -30,6 +30,7 @@ import (
 // {repeat:N:text} (text N times); {plain:user:password} (a base64 SASL PLAIN response).
 // The account alice (password alice-pw-1) exists.
 func TestRawTranscripts(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
 	if err != nil {
 		t.Fatal(err)

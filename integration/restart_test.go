@@ -8,6 +8,7 @@ import (
 // TestRestartKeepsState: accounts (also one added while the server ran), rosters with
 // their subscription states and offline messages survive a graceful restart.
 func TestRestartKeepsState(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
@@ -15,14 +16,14 @@ func TestRestartKeepsState(t *testing.T) {
 	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{})
 	rosterItems(t, alice)
 	rosterItems(t, bob)
-	alice.Presence()
-	bob.Presence()
+	alice.Presence(t)
+	bob.Presence(t)
 	subscribe(t, alice, bob)
 	subscribe(t, bob, alice)
-	bob.Close()
+	bob.Close(t)
 	before := time.Now().Add(-time.Minute)
 	sendOffline(t, alice, srv.JID("bob"), "kept across a restart")
-	alice.Close()
+	alice.Close(t)
 
 	srv.Restart(t)
 
@@ -30,23 +31,24 @@ func TestRestartKeepsState(t *testing.T) {
 	if item := rosterItems(t, alice)[srv.JID("bob")]; subscription(item) != "both" {
 		t.Errorf("after restart alice's roster item for bob is %s, want subscription='both'", item)
 	}
-	alice.Presence()
+	alice.Presence(t)
 	bob = dial(t, srv, "bob", "bob-pw-1", dialOpts{})
 	if item := rosterItems(t, bob)[srv.JID("alice")]; subscription(item) != "both" {
 		t.Errorf("after restart bob's roster item for alice is %s, want subscription='both'", item)
 	}
-	bob.Presence()
-	m := bob.WaitFor("the offline message stored before the restart", isMessageWithBody("kept across a restart"))
+	bob.Presence(t)
+	m := bob.WaitFor(t, "the offline message stored before the restart", isMessageWithBody("kept across a restart"))
 	checkDelay(t, m, srv.Domain, before)
 	// Presence works from the restored rosters: bob's probe finds alice.
-	bob.WaitFor("alice's presence", isPresenceFrom(srv.JID("alice"), ""))
+	bob.WaitFor(t, "alice's presence", isPresenceFrom(srv.JID("alice"), ""))
 	// The admin account made by init survives too.
-	dial(t, srv, adminName, adminPassword, dialOpts{}).Close()
+	dial(t, srv, adminName, adminPassword, dialOpts{}).Close(t)
 }
 
 // TestShutdown: on SIGTERM every connected client gets a <system-shutdown/> stream error
 // (RFC 6120 §4.9.3.22) and the server exits 0 (checked by Stop).
 func TestShutdown(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{DirectTLS: true})

@@ -7,6 +7,7 @@ import (
 // TestRoster: roster set, the push that follows (RFC 6121 §2.1.6), roster get, roster
 // versioning and removal.
 func TestRoster(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
@@ -19,11 +20,11 @@ func TestRoster(t *testing.T) {
 		}
 	})
 	t.Run("add", func(t *testing.T) {
-		res := alice.IQ(`<iq type='set' id='%s'><query xmlns='jabber:iq:roster'><item jid='%s' name='Bob'><group>Friends</group></item></query></iq>`, bob)
+		res := alice.IQ(t, `<iq type='set' id='%s'><query xmlns='jabber:iq:roster'><item jid='%s' name='Bob'><group>Friends</group></item></query></iq>`, bob)
 		if res.Get("type") != "result" {
 			t.Fatalf("roster set: %s", res)
 		}
-		alice.WaitFor("roster push adding bob", isRosterPush(bob, func(it *Elem) bool {
+		alice.WaitFor(t, "roster push adding bob", isRosterPush(bob, func(it *Elem) bool {
 			return it.Get("name") == "Bob" && it.ChildText(nsRoster, "group") == "Friends" && subscription(it) == "none"
 		}))
 		item := rosterItems(t, alice)[bob]
@@ -35,24 +36,24 @@ func TestRoster(t *testing.T) {
 		}
 	})
 	t.Run("versioning", func(t *testing.T) {
-		res := alice.IQ(`<iq type='get' id='%s'><query xmlns='jabber:iq:roster' ver=''/></iq>`)
+		res := alice.IQ(t, `<iq type='get' id='%s'><query xmlns='jabber:iq:roster' ver=''/></iq>`)
 		q := res.Child(nsRoster, "query")
 		if res.Get("type") != "result" || q == nil || q.Get("ver") == "" {
 			t.Fatalf("roster get with ver='': %s, want a query with a ver attribute (RFC 6121 §2.6)", res)
 		}
 		ver := q.Get("ver")
-		alice.IQ(`<iq type='set' id='%s'><query xmlns='jabber:iq:roster'><item jid='%s' name='Robert'/></query></iq>`, bob)
-		push := alice.WaitFor("roster push renaming bob", isRosterPush(bob, func(it *Elem) bool { return it.Get("name") == "Robert" }))
+		alice.IQ(t, `<iq type='set' id='%s'><query xmlns='jabber:iq:roster'><item jid='%s' name='Robert'/></query></iq>`, bob)
+		push := alice.WaitFor(t, "roster push renaming bob", isRosterPush(bob, func(it *Elem) bool { return it.Get("name") == "Robert" }))
 		if v := push.Child(nsRoster, "query").Get("ver"); v == "" || v == ver {
 			t.Errorf("roster push after a change has ver %q (before: %q), want a new version", v, ver)
 		}
 	})
 	t.Run("remove", func(t *testing.T) {
-		res := alice.IQ(`<iq type='set' id='%s'><query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query></iq>`, bob)
+		res := alice.IQ(t, `<iq type='set' id='%s'><query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query></iq>`, bob)
 		if res.Get("type") != "result" {
 			t.Fatalf("roster remove: %s", res)
 		}
-		alice.WaitFor("roster push removing bob", isRosterPush(bob, func(it *Elem) bool { return it.Get("subscription") == "remove" }))
+		alice.WaitFor(t, "roster push removing bob", isRosterPush(bob, func(it *Elem) bool { return it.Get("subscription") == "remove" }))
 		if item := rosterItems(t, alice)[bob]; item != nil {
 			t.Errorf("roster still has %s after removal", item)
 		}
@@ -62,6 +63,7 @@ func TestRoster(t *testing.T) {
 // TestSubscriptionAndPresence: mutual subscription (RFC 6121 §3), presence seen by the
 // contact, unavailable on disconnect, and the presence probe on login (§4.3).
 func TestSubscriptionAndPresence(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
@@ -71,8 +73,8 @@ func TestSubscriptionAndPresence(t *testing.T) {
 	// RFC 6121 §2.1.6), then send initial presence.
 	rosterItems(t, alice)
 	rosterItems(t, bob)
-	alice.Presence()
-	bob.Presence()
+	alice.Presence(t)
+	bob.Presence(t)
 
 	subscribe(t, alice, bob)
 	subscribe(t, bob, alice)
@@ -87,8 +89,8 @@ func TestSubscriptionAndPresence(t *testing.T) {
 	}
 
 	// bob goes offline: alice sees bob's resource become unavailable.
-	bob.Close()
-	u := alice.WaitFor("unavailable from bob", isPresenceFrom(srv.JID("bob"), "unavailable"))
+	bob.Close(t)
+	u := alice.WaitFor(t, "unavailable from bob", isPresenceFrom(srv.JID("bob"), "unavailable"))
 	if u.Get("from") != bob.JID.String() {
 		t.Errorf("unavailable presence from %q, want bob's full JID %s", u.Get("from"), bob.JID)
 	}
@@ -96,12 +98,12 @@ func TestSubscriptionAndPresence(t *testing.T) {
 	// bob logs in again after alice: the server probes alice's presence for him, and
 	// broadcasts his to her.
 	bob2 := dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "b2"})
-	bob2.Presence()
-	p := bob2.WaitFor("alice's presence after login (probe)", isPresenceFrom(srv.JID("alice"), ""))
+	bob2.Presence(t)
+	p := bob2.WaitFor(t, "alice's presence after login (probe)", isPresenceFrom(srv.JID("alice"), ""))
 	if p.Get("from") != alice.JID.String() {
 		t.Errorf("probed presence from %q, want alice's full JID %s", p.Get("from"), alice.JID)
 	}
-	alice.WaitFor("bob's new presence", func(e *Elem) bool {
+	alice.WaitFor(t, "bob's new presence", func(e *Elem) bool {
 		return isPresenceFrom(srv.JID("bob"), "")(e) && e.Get("from") == bob2.JID.String()
 	})
 }
@@ -112,36 +114,36 @@ func TestSubscriptionAndPresence(t *testing.T) {
 func subscribe(t *testing.T, user, contact *Client) {
 	t.Helper()
 	userBare, contactBare := user.JID.Bare().String(), contact.JID.Bare().String()
-	user.Send(`<presence to='%s' type='subscribe'/>`, contactBare)
+	user.Send(t, `<presence to='%s' type='subscribe'/>`, contactBare)
 	// §3.1.2: the user's server pushes the item with ask='subscribe'.
-	user.WaitFor("roster push with ask=subscribe", isRosterPush(contactBare, func(it *Elem) bool {
+	user.WaitFor(t, "roster push with ask=subscribe", isRosterPush(contactBare, func(it *Elem) bool {
 		return it.Get("ask") == "subscribe"
 	}))
 	// §3.1.3: the contact receives the request from the user's bare JID.
-	req := contact.WaitFor("subscription request", isPresenceFrom(userBare, "subscribe"))
+	req := contact.WaitFor(t, "subscription request", isPresenceFrom(userBare, "subscribe"))
 	if req.Get("from") != userBare {
 		t.Errorf("subscription request from %q, want the bare JID %s", req.Get("from"), userBare)
 	}
-	contact.Send(`<presence to='%s' type='subscribed'/>`, userBare)
+	contact.Send(t, `<presence to='%s' type='subscribed'/>`, userBare)
 	// §3.1.5: the contact's server pushes the item with subscription from (or both).
-	contact.WaitFor("roster push after approval", isRosterPush(userBare, func(it *Elem) bool {
+	contact.WaitFor(t, "roster push after approval", isRosterPush(userBare, func(it *Elem) bool {
 		s := subscription(it)
 		return s == "from" || s == "both"
 	}))
 	// §3.1.6: the user gets the approval, a push with subscription to (or both) and no ask,
 	// and the contact's current presence.
-	user.WaitFor("subscribed", isPresenceFrom(contactBare, "subscribed"))
-	user.WaitFor("roster push with subscription to", isRosterPush(contactBare, func(it *Elem) bool {
+	user.WaitFor(t, "subscribed", isPresenceFrom(contactBare, "subscribed"))
+	user.WaitFor(t, "roster push with subscription to", isRosterPush(contactBare, func(it *Elem) bool {
 		s := subscription(it)
 		return (s == "to" || s == "both") && it.Get("ask") == ""
 	}))
-	user.WaitFor("the contact's presence", isPresenceFrom(contactBare, ""))
+	user.WaitFor(t, "the contact's presence", isPresenceFrom(contactBare, ""))
 }
 
 // rosterItems gets c's roster and returns its items by JID.
 func rosterItems(t *testing.T, c *Client) map[string]*Elem {
 	t.Helper()
-	res := c.IQ(`<iq type='get' id='%s'><query xmlns='jabber:iq:roster'/></iq>`)
+	res := c.IQ(t, `<iq type='get' id='%s'><query xmlns='jabber:iq:roster'/></iq>`)
 	if res.Get("type") != "result" {
 		t.Fatalf("roster get: %s", res)
 	}

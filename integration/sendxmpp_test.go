@@ -17,12 +17,13 @@ import (
 // JID's domain (SNI and name check) while -j names 127.0.0.1:PORT, so -n (skip
 // verification) is not needed and not used.
 func TestGoSendxmpp(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{})
-	alice.Presence()
-	alice.Ping()
+	alice.Presence(t)
+	alice.Ping(t)
 
 	tests := []struct {
 		name string
@@ -39,7 +40,7 @@ func TestGoSendxmpp(t *testing.T) {
 			if err != nil {
 				t.Fatalf("go-sendxmpp: %v\n%s", err, out)
 			}
-			m := alice.WaitFor("go-sendxmpp's message", isMessageWithBody(body))
+			m := alice.WaitFor(t, "go-sendxmpp's message", isMessageWithBody(body))
 			if from := m.Get("from"); !strings.HasPrefix(from, srv.JID("bob")+"/") {
 				t.Errorf("message from %q, want a full JID of bob", from)
 			}

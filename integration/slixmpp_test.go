@@ -25,12 +25,13 @@ const clientTimeout = 60 * time.Second
 // STARTTLS, gets its roster and sends a message that a mellium client receives; with a wrong
 // password it fails.
 func TestSlixmpp(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, serverOpts{})
 	srv.AddUser(t, "alice", "alice-pw-1")
 	srv.AddUser(t, "bob", "bob-pw-1")
 	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{})
-	alice.Presence()
-	alice.Ping()
+	alice.Presence(t)
+	alice.Ping(t)
 
 	// Four logins in a row: slixmpp 1.8 first tries SCRAM-*-PLUS with tls-unique, which does
 	// not exist on TLS 1.3, and falls back to the next mechanism. Those attempts are not
@@ -42,7 +43,7 @@ func TestSlixmpp(t *testing.T) {
 			if err != nil {
 				t.Fatalf("slixmpp: %v\n%s", err, out)
 			}
-			m := alice.WaitFor("slixmpp's message", isMessageWithBody(body))
+			m := alice.WaitFor(t, "slixmpp's message", isMessageWithBody(body))
 			if from := m.Get("from"); !strings.HasPrefix(from, srv.JID("bob")+"/") {
 				t.Errorf("message from %q, want a full JID of bob", from)
 			}
