@@ -113,6 +113,7 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		})
 	}
+	wg.Go(func() { trimMemory(ctx) })
 	s.log.Info("ready", "domain", s.domain.String())
 	wg.Wait()
 	close(errs)
