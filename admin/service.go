@@ -19,6 +19,7 @@ type Config struct {
 	Accounts AccountStore // required
 	// Sessions is the running server; nil when the CLI works on the store directly.
 	Sessions Sessions
+	Invites  InviteStore // nil: CreateInvite fails
 	// Iterations is the PBKDF2 iteration count for new passwords; below 4096 means 4096.
 	Iterations int
 	Logger     *slog.Logger // required
@@ -30,6 +31,7 @@ type Service struct {
 	domain     string
 	accounts   AccountStore
 	sessions   Sessions
+	invites    InviteStore
 	iterations int
 	log        *slog.Logger
 }
@@ -51,6 +53,7 @@ func New(cfg Config) (*Service, error) {
 		domain:     d.Domainpart(),
 		accounts:   cfg.Accounts,
 		sessions:   cfg.Sessions,
+		invites:    cfg.Invites,
 		iterations: it,
 		log:        cfg.Logger,
 	}, nil

@@ -43,6 +43,10 @@ type DB struct {
 	accounts *Accounts
 	rosters  *Rosters
 	offline  *Offline
+	pep      *PEP
+	vcards   *VCards
+	private  *Private
+	archive  *Archive
 
 	stopGC    chan struct{} // closed by Close to end the GC goroutine
 	gcDone    chan struct{} // closed when the GC goroutine has returned; nil InMemory
@@ -98,6 +102,11 @@ func Open(opts Options) (*DB, error) {
 	db.accounts = &Accounts{db: db}
 	db.rosters = &Rosters{db: db}
 	db.offline = &Offline{db: db}
+	db.pep = &PEP{db: db}
+	db.vcards, db.private = &VCards{db: db}, &Private{db: db}
+	if db.archive, err = newArchive(db); err != nil {
+		return nil, errors.Join(err, bdb.Close())
+	}
 	if !opts.InMemory { // value-log GC is refused in memory mode
 		db.gcDone = make(chan struct{})
 		go db.gcLoop()
@@ -109,6 +118,7 @@ func Open(opts Options) (*DB, error) {
 // database. Later calls return the first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		db.archive.close() // commits the records still queued
 		close(db.stopGC)
 		if db.gcDone != nil {
 			<-db.gcDone
@@ -128,6 +138,24 @@ func (db *DB) Rosters() *Rosters { return db.rosters }
 
 // Offline returns the offline message store (offline.Store).
 func (db *DB) Offline() *Offline { return db.offline }
+
+// Blocklists returns the block list store (blocking.Store).
+func (db *DB) Blocklists() *Blocklists { return &Blocklists{db: db} }
+
+// Invites returns the invitation store (register.Invites, admin.InviteStore).
+func (db *DB) Invites() *Invites { return &Invites{db: db} }
+
+// PEP returns the personal eventing store (pep.Store).
+func (db *DB) PEP() *PEP { return db.pep }
+
+// VCards returns the vCard store (vcard.Store).
+func (db *DB) VCards() *VCards { return db.vcards }
+
+// Private returns the private XML store (private.Store).
+func (db *DB) Private() *Private { return db.private }
+
+// Archive returns the message archive (mam.Archive).
+func (db *DB) Archive() *Archive { return db.archive }
 
 func (db *DB) gcLoop() {
 	defer close(db.gcDone)

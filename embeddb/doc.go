@@ -27,6 +27,16 @@
 //	                                   uint64 big-endian, so key order is age order
 //	offlinemeta\x00<owner>             next seq and message count, two uint64
 //	                                   big-endian; absent when the queue is empty
+//	invite\x00<token>                  register.Invite as JSON; deleted when used up
+//	vcard\x00<owner>                   the vCard element (XEP-0054), raw bytes
+//	vcardphoto\x00<owner>              its XEP-0153 photo hash, hex ASCII ("" for none)
+//	private\x00<owner>\x00<ns>\x00<name> one XEP-0049 private element, raw bytes
+//	privatecount\x00<owner>            number of private elements, uint64 big-endian;
+//	                                   absent when there are none
+//	pepnode\x00<owner>\x00<node>         a XEP-0163 node: config, next seq, item count (JSON)
+//	pepitem\x00<owner>\x00<node>\x00<seq> one item (pep.go encodeItem); seq uint64 big-endian
+//	pepid\x00<owner>\x00<node>\x00<id>   the seq of item <id>, uint64 big-endian
+//	block\x00<owner>\x00<jid>           one XEP-0191 block list entry (any JID shape), empty value
 //
 // The prefixes differ in the byte after their common part ("roster\x00" and
 // "rosterver\x00", "offline\x00" and "offlinemeta\x00"), so no prefix scan of

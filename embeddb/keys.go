@@ -22,6 +22,49 @@ const (
 	kindOfflineMeta = "offlinemeta"
 )
 
+// Kinds of the vcard and private modules' stores (vcards.go, private.go).
+const (
+	kindVCard        = "vcard"
+	kindVCardPhoto   = "vcardphoto"
+	kindPrivate      = "private"
+	kindPrivateCount = "privatecount"
+)
+
+// Kinds of the message archive (archive.go). "mam\x00" differs from the others in its
+// fourth byte, so no prefix scan of one returns keys of another.
+const (
+	kindMam      = "mam"
+	kindMamWith  = "mamwith"
+	kindMamCount = "mamcount"
+	kindMamPrefs = "mamprefs"
+	mamClockKey  = "meta/mamclock"
+)
+
+func mamPrefix(owner string) []byte           { return key(kindMam, owner, "") }
+func mamKey(owner string, id []byte) []byte   { return append(mamPrefix(owner), id...) }
+func mamWithPrefix(owner, peer string) []byte { return key(kindMamWith, owner, peer, "") }
+func mamWithOwnerPrefix(owner string) []byte  { return key(kindMamWith, owner, "") }
+func mamCountKey(owner string) []byte         { return key(kindMamCount, owner) }
+func mamCountPrefix() []byte                  { return key(kindMamCount, "") }
+func mamPrefsKey(owner string) []byte         { return key(kindMamPrefs, owner) }
+
+// mamWithKey is the with-index entry of a record: mamwith\x00<owner>\x00<peer>\x00<id>.
+func mamWithKey(owner, peer string, id []byte) []byte {
+	return append(mamWithPrefix(owner, peer), id...)
+}
+
+// kindInvite holds the register module's invitations (invites.go), keyed by token.
+const kindInvite = "invite"
+
+func inviteKey(token string) []byte { return key(kindInvite, token) }
+func invitePrefix() []byte          { return key(kindInvite, "") }
+
+// kindBlock holds XEP-0191 block lists (blocklists.go).
+const kindBlock = "block"
+
+func blockKey(owner, jid string) []byte { return key(kindBlock, owner, jid) }
+func blockPrefix(owner string) []byte   { return key(kindBlock, owner, "") }
+
 // checkJID refuses strings that would break the key layout. It is not a JID
 // validator: normalisation is the caller's job.
 func checkJID(jid string) error {
@@ -61,6 +104,14 @@ func pendingKey(owner, from string) []byte   { return key(kindPending, owner, fr
 func pendingPrefix(owner string) []byte      { return key(kindPending, owner, "") }
 func offlinePrefix(owner string) []byte      { return key(kindOffline, owner, "") }
 func offlineMetaKey(owner string) []byte     { return key(kindOfflineMeta, owner) }
+func vcardKey(owner string) []byte           { return key(kindVCard, owner) }
+func vcardPhotoKey(owner string) []byte      { return key(kindVCardPhoto, owner) }
+func privatePrefix(owner string) []byte      { return key(kindPrivate, owner, "") }
+func privateCountKey(owner string) []byte    { return key(kindPrivateCount, owner) }
+
+// privateKey is private\x00<owner>\x00<space>\x00<local>; neither part holds a NUL
+// (checkPrivateKey), so the first NUL after the owner ends the namespace.
+func privateKey(owner, space, local string) []byte { return key(kindPrivate, owner, space, local) }
 
 // offlineKey appends seq big-endian so that byte order is push order.
 func offlineKey(owner string, seq uint64) []byte {
@@ -70,9 +121,11 @@ func offlineKey(owner string, seq uint64) []byte {
 // ownerPrefixes are the prefixes holding data that belongs to owner, and
 // ownerKeys its single keys; DeleteAccount removes both.
 func ownerPrefixes(owner string) [][]byte {
-	return [][]byte{rosterPrefix(owner), pendingPrefix(owner), offlinePrefix(owner)}
+	return append([][]byte{rosterPrefix(owner), pendingPrefix(owner), offlinePrefix(owner), privatePrefix(owner),
+		mamPrefix(owner), mamWithOwnerPrefix(owner), blockPrefix(owner)}, pepOwnerPrefixes(owner)...)
 }
 
 func ownerKeys(owner string) [][]byte {
-	return [][]byte{rosterVerKey(owner), offlineMetaKey(owner)}
+	return [][]byte{rosterVerKey(owner), offlineMetaKey(owner), vcardKey(owner), vcardPhotoKey(owner), privateCountKey(owner),
+		mamCountKey(owner), mamPrefsKey(owner)}
 }

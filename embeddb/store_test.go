@@ -7,14 +7,20 @@ import (
 	"xmppbox/embeddb"
 	"xmppbox/server/mod/offline"
 	"xmppbox/server/mod/offline/offlinetest"
+	"xmppbox/server/mod/private"
+	"xmppbox/server/mod/private/privatetest"
 	"xmppbox/server/mod/roster"
 	"xmppbox/server/mod/roster/rostertest"
+	"xmppbox/server/mod/vcard"
+	"xmppbox/server/mod/vcard/vcardtest"
 )
 
 var (
 	_ admin.AccountStore = (*embeddb.Accounts)(nil)
 	_ roster.Store       = (*embeddb.Rosters)(nil)
 	_ offline.Store      = (*embeddb.Offline)(nil)
+	_ vcard.Store        = (*embeddb.VCards)(nil)
+	_ private.Store      = (*embeddb.Private)(nil)
 )
 
 // backends are the ways a test opens a database: the conformance suites run
@@ -66,6 +72,22 @@ func TestOfflineConformance(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			offlinetest.Run(t, func(t *testing.T) offline.Store { return b.open(t).Offline() })
+		})
+	}
+}
+
+func TestVCardsConformance(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			vcardtest.Run(t, func(t *testing.T) vcard.Store { return b.open(t).VCards() })
+		})
+	}
+}
+
+func TestPrivateConformance(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			privatetest.Run(t, func(t *testing.T) private.Store { return b.open(t).Private() })
 		})
 	}
 }

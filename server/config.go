@@ -6,9 +6,14 @@ import (
 	"log/slog"
 	"time"
 
-	"xmppbox/server/c2s"
+	"xmppbox/server/mod/blocking"
+	"xmppbox/server/mod/mam"
 	"xmppbox/server/mod/offline"
+	"xmppbox/server/mod/pep"
+	"xmppbox/server/mod/private"
+	"xmppbox/server/mod/register"
 	"xmppbox/server/mod/roster"
+	"xmppbox/server/mod/vcard"
 )
 
 // Config is everything a Server needs; the caller owns the stores and the TLS manager.
@@ -21,9 +26,20 @@ type Config struct {
 	// Leaf returns the certificate served for a name, for tls-server-end-point channel binding.
 	Leaf func(serverName string) (*x509.Certificate, error)
 
-	Accounts c2s.Accounts
+	Accounts Accounts
+	Invites  register.Invites
+	// Register says who may register in-band (XEP-0077); the zero value: nobody.
+	Register register.Options
 	Rosters  roster.Store
 	Offline  offline.Store
+	VCards   vcard.Store
+	Private  private.Store
+	PEP      pep.Store // XEP-0163 nodes and items
+
+	// Blocklists keeps XEP-0191 block lists.
+	Blocklists blocking.Store
+	// Archive keeps message archives (XEP-0313); nil turns archiving off.
+	Archive mam.Archive
 
 	Logger *slog.Logger
 	Limits Limits
@@ -39,4 +55,6 @@ type Limits struct {
 	MaxOfflineMessages  int           // per account; default 1,000
 	ResumeTimeout       time.Duration // XEP-0198 resumption window; default 5 min
 	PingInterval        time.Duration // quiet time before a client is pinged; default 5 min
+	MaxVCardBytes       int           // XML of one vCard (XEP-0054); default 256 KiB
+	ArchiveRetention    time.Duration // how long archived messages are kept (XEP-0313); default 1 year
 }

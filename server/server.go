@@ -27,6 +27,9 @@ type Server struct {
 	sessions *session.Registry
 	router   *router.Router
 	c2s      *c2s.Server
+	preAuth  c2s.PreAuth // set by registerModules
+	// runners are the modules' background work, set by registerModules and run by Run.
+	runners []interface{ Run(context.Context) }
 }
 
 // SessionInfo describes one bound client resource, for the admin tools.
@@ -47,6 +50,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: no TLS configuration")
 	case cfg.Accounts == nil || cfg.Rosters == nil || cfg.Offline == nil:
 		return nil, errors.New("server: a store is missing")
+	case cfg.VCards == nil || cfg.Private == nil:
+		return nil, errors.New("server: a store is missing")
+	case cfg.Invites == nil:
+		return nil, errors.New("server: a store is missing")
+	case cfg.Blocklists == nil:
+		return nil, errors.New("server: a store is missing")
+	case cfg.PEP == nil:
+		return nil, errors.New("server: a store is missing")
 	case cfg.Logger == nil:
 		return nil, errors.New("server: no logger")
 	}
@@ -62,6 +73,7 @@ func New(cfg Config) (*Server, error) {
 		Leaf:     cfg.Leaf,
 		Accounts: cfg.Accounts,
 		Router:   s.router,
+		PreAuth:  s.preAuth,
 		Logger:   cfg.Logger.With("listener", "c2s"),
 		Limits: c2s.Limits{
 			MaxStanzaBytes:      cfg.Limits.MaxStanzaBytes,
@@ -114,6 +126,9 @@ func (s *Server) Run(ctx context.Context) error {
 		})
 	}
 	wg.Go(func() { trimMemory(ctx) })
+	for _, m := range s.runners {
+		wg.Go(func() { m.Run(ctx) })
+	}
 	s.log.Info("ready", "domain", s.domain.String())
 	wg.Wait()
 	close(errs)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"syscall"
+	"time"
 
 	"xmppbox/admin"
 	"xmppbox/admin/apitype"
@@ -144,6 +145,14 @@ func (c *Client) ListUsers(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return l.Users, nil
+}
+
+// CreateInvite creates an invitation; see admin.Service.CreateInvite.
+func (c *Client) CreateInvite(ctx context.Context, req admin.InviteRequest) (admin.Invite, error) {
+	var inv apitype.Invite
+	err := c.do(ctx, http.MethodPost, "/invites",
+		apitype.CreateInviteRequest{ValidForSeconds: int64(req.ValidFor / time.Second)}, &inv)
+	return admin.Invite{Token: inv.Token, URI: inv.URI, Expires: inv.Expires}, err
 }
 
 // Status returns the server's status.

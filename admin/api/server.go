@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ type Backend interface {
 	SetPassword(ctx context.Context, nameOrJID, password string) (string, error)
 	ListUsers(ctx context.Context) ([]string, error)
 	Status(ctx context.Context) (admin.Status, error)
+	CreateInvite(ctx context.Context, req admin.InviteRequest) (admin.Invite, error)
 }
 
 // maxBodyBytes bounds request bodies; the largest legitimate one is a password.
@@ -104,6 +106,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v0/users", true, s.addUser},
 		{"DELETE /api/v0/users/{jid}", true, s.deleteUser},
 		{"PUT /api/v0/users/{jid}/password", true, s.setPassword},
+		{"POST /api/v0/invites", true, s.createInvite},
 	}
 }
 
@@ -201,6 +204,23 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, apitype.User{JID: j})
+}
+
+func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.CreateInviteRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+	}
+	if req.ValidForSeconds < 0 || req.ValidForSeconds > math.MaxInt64/int64(time.Second) {
+		return badRequest{fmt.Errorf("valid_for_seconds %d is out of range", req.ValidForSeconds)}
+	}
+	inv, err := s.backend.CreateInvite(r.Context(), admin.InviteRequest{ValidFor: time.Duration(req.ValidForSeconds) * time.Second})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, apitype.Invite{Token: inv.Token, URI: inv.URI, Expires: inv.Expires})
 }
 
 func decode(r *http.Request, v any) error {

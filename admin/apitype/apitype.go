@@ -28,6 +28,19 @@ type UserList struct {
 	Users []string `json:"users"` // bare JIDs, sorted; never null
 }
 
+// CreateInviteRequest is the body of POST /api/v0/invites.
+type CreateInviteRequest struct {
+	// ValidForSeconds is how long the invitation works; 0 or absent means the default (7 days).
+	ValidForSeconds int64 `json:"valid_for_seconds,omitempty"`
+}
+
+// Invite is the response to POST /api/v0/invites, and the shape of `invite create --json`.
+type Invite struct {
+	Token   string    `json:"token"`
+	URI     string    `json:"uri"` // xmpp:DOMAIN?register;preauth=TOKEN
+	Expires time.Time `json:"expires"`
+}
+
 // Status is the response to GET /api/v0/status.
 type Status struct {
 	Domain   string    `json:"domain"`

@@ -64,6 +64,7 @@ Start with "xmppbox init" (or just "xmppbox serve", which sets up a "localhost" 
 		newInitCmd(e),
 		newServeCmd(e),
 		newUserCmd(e),
+		newInviteCmd(e),
 		newCertCmd(e),
 		newVersionCmd(e),
 	)

@@ -18,7 +18,10 @@ import (
 	"xmppbox/admin"
 	"xmppbox/admin/api"
 	"xmppbox/admin/config"
+	"xmppbox/embeddb"
 	"xmppbox/server"
+	"xmppbox/server/mod/mam"
+	"xmppbox/server/mod/register"
 	"xmppbox/server/tlsconf"
 )
 
@@ -118,6 +121,12 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		Accounts:   db.Accounts(),
 		Rosters:    db.Rosters(),
 		Offline:    db.Offline(),
+		Invites:    db.Invites(),
+		VCards:     db.VCards(),
+		Private:    db.Private(),
+		PEP:        db.PEP(),
+		Blocklists: db.Blocklists(),
+		Archive:    archiveIf(cfg.MAM.Enabled, db),
 		Logger:     log,
 		Limits: server.Limits{
 			MaxStanzaBytes:      cfg.Limits.MaxStanzaBytes,
@@ -128,6 +137,14 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 			ResumeTimeout:       cfg.Limits.ResumeTimeout,
 			PingInterval:        cfg.Limits.PingInterval,
 			MaxOfflineMessages:  cfg.Limits.MaxOfflineMessages,
+			MaxVCardBytes:       cfg.Limits.MaxVCardBytes,
+			ArchiveRetention:    cfg.MAM.Retention,
+		},
+		Register: register.Options{
+			Enabled:      cfg.Register.Enabled,
+			InviteOnly:   cfg.Register.InviteOnly,
+			PerIPPerHour: cfg.Register.MaxPerIPPerHour,
+			Iterations:   cfg.Auth.SCRAMIterations,
 		},
 	})
 	if err != nil {
@@ -136,6 +153,7 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	svc, err := admin.New(admin.Config{
 		Domain:     cfg.Domain,
 		Accounts:   db.Accounts(),
+		Invites:    db.Invites(),
 		Sessions:   serverSessions{srv},
 		Iterations: cfg.Auth.SCRAMIterations,
 		Logger:     log,
@@ -163,6 +181,15 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	runErr := srv.Run(ctx) // logs "listening" per listener, "ready" and "stopped"
 	cancel()
 	return errors.Join(runErr, <-apiDone)
+}
+
+// archiveIf is the message archive, or nil (archiving off) when [mam] enabled = false. A
+// nil *embeddb.Archive would make a non-nil interface, hence the function.
+func archiveIf(enabled bool, db *embeddb.DB) mam.Archive {
+	if !enabled {
+		return nil
+	}
+	return db.Archive()
 }
 
 // serverSessions adapts *server.Server to admin.Sessions.

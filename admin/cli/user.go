@@ -70,6 +70,7 @@ func (e *env) users(ctx context.Context, log *slog.Logger) (Users, func() error,
 	svc, err := admin.New(admin.Config{
 		Domain:     cfg.Domain,
 		Accounts:   db.Accounts(),
+		Invites:    db.Invites(),
 		Iterations: cfg.Auth.SCRAMIterations,
 		Logger:     log,
 	})

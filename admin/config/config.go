@@ -38,8 +38,10 @@ type Config struct {
 	LogLevel  string    `toml:"log_level"` // debug, info, warn or error
 	Listeners Listeners `toml:"listeners"`
 	Auth      Auth      `toml:"auth"`
+	Register  Register  `toml:"register"`
 	ACME      *ACME     `toml:"acme"` // nil: certificates come from the local CA
 	Limits    Limits    `toml:"limits"`
+	MAM       MAM       `toml:"mam"`
 
 	// origin maps a setting's key ("listeners.c2s_addr") to where its value came from
 	// ("xmppbox.toml:7", "--c2s-addr", "XMPPBOX_C2S_ADDR"), so errors can point there.
@@ -60,6 +62,21 @@ type Auth struct {
 	SCRAMIterations int `toml:"scram_iterations"` // PBKDF2 iterations for new passwords; at least 4096
 }
 
+// Register configures in-band registration (XEP-0077): who may create an account from a
+// client. Changing one's password and deleting one's account from a client always work.
+type Register struct {
+	Enabled    bool `toml:"enabled"`     // anyone who can connect may create an account
+	InviteOnly bool `toml:"invite_only"` // only with an invitation (xmppbox invite create)
+	// MaxPerIPPerHour bounds registrations without an invitation from one address; 0 means 5.
+	MaxPerIPPerHour int `toml:"max_per_ip_per_hour"`
+}
+
+// MAM configures the message archive (XEP-0313) clients fetch their history from.
+type MAM struct {
+	Enabled   bool          `toml:"enabled"`   // archive 1:1 messages; on by default
+	Retention time.Duration `toml:"retention"` // how long messages are kept; 0 means a year
+}
+
 // ACME selects an ACME certificate authority instead of the local CA.
 type ACME struct {
 	DirectoryURL     string `toml:"directory_url"`
@@ -77,6 +94,7 @@ type Limits struct {
 	MaxOfflineMessages  int           `toml:"max_offline_messages"`
 	ResumeTimeout       time.Duration `toml:"resume_timeout"`
 	PingInterval        time.Duration `toml:"ping_interval"`
+	MaxVCardBytes       int           `toml:"max_vcard_bytes"`
 }
 
 // Default returns the configuration init writes for domain.
@@ -92,6 +110,7 @@ func Default(domain string) *Config {
 			HTTP:   DefaultHTTPAddr,
 		},
 		Auth: Auth{SCRAMIterations: DefaultSCRAMIterations},
+		MAM:  MAM{Enabled: true},
 	}
 }
 
@@ -188,6 +207,9 @@ func Load(path string, o Overrides) (*Config, error) {
 				at("limits."+key), key)
 		}
 	}
+	if md.Type("mam", "retention") == "Integer" {
+		return nil, fmt.Errorf("%s: mam.retention needs a unit: write it as a string such as \"8760h\"", at("mam.retention"))
+	}
 	if !md.IsDefined("auth", "scram_iterations") {
 		c.Auth.SCRAMIterations = DefaultSCRAMIterations
 	}
@@ -247,6 +269,7 @@ func (c *Config) Validate() error {
 		key string
 		n   int64
 	}{
+		{"register.max_per_ip_per_hour", int64(c.Register.MaxPerIPPerHour)},
 		{"limits.max_stanza_bytes", c.Limits.MaxStanzaBytes},
 		{"limits.max_connections", int64(c.Limits.MaxConnections)},
 		{"limits.max_connections_per_ip", int64(c.Limits.MaxConnectionsPerIP)},
@@ -255,6 +278,8 @@ func (c *Config) Validate() error {
 		{"limits.resume_timeout", int64(c.Limits.ResumeTimeout)},
 		{"limits.ping_interval", int64(c.Limits.PingInterval)},
 		{"limits.max_offline_messages", int64(c.Limits.MaxOfflineMessages)},
+		{"limits.max_vcard_bytes", int64(c.Limits.MaxVCardBytes)},
+		{"mam.retention", int64(c.MAM.Retention)},
 	} {
 		if l.n < 0 {
 			return c.errorf(l.key, "%s must not be negative (0 means the default)", l.key)

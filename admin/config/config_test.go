@@ -30,6 +30,7 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 			c.Listeners.HTTP = ""
 			c.Listeners.C2S = "127.0.0.1:15222"
 			c.Auth.SCRAMIterations = 10000
+			c.Register = Register{Enabled: true, InviteOnly: true, MaxPerIPPerHour: 9}
 			c.ACME = &ACME{DirectoryURL: "https://ca.lan/acme/directory", Email: `a"b\c@example.org`, TrustedRootsFile: "/etc/r.pem"}
 			c.Limits = Limits{MaxStanzaBytes: 1 << 20, MaxConnections: 5, MaxConnectionsPerIP: 2,
 				AuthFailuresPerIP: 3, NegotiationTimeout: 90 * time.Second, MaxOfflineMessages: 7}
@@ -152,6 +153,9 @@ func TestLoadErrors(t *testing.T) {
 			`FILE:3: limits.negotiation_timeout needs a unit`},
 		{"bad duration", "domain = \"example.org\"\n[limits]\nnegotiation_timeout = \"1 minute\"\n", nil, nil, "FILE:3:"},
 		{"negative limit", "domain = \"example.org\"\n[limits]\nmax_connections = -1\n", nil, nil, "FILE:3: limits.max_connections must not be negative"},
+		{"negative registrations", "domain = \"example.org\"\n[register]\nmax_per_ip_per_hour = -1\n", nil, nil,
+			"FILE:3: register.max_per_ip_per_hour must not be negative"},
+		{"register typo", "domain = \"example.org\"\n[register]\nenable = true\n", nil, nil, `FILE:3: unknown setting "register.enable"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

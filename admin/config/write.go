@@ -34,6 +34,15 @@ http_addr = {{q .Listeners.HTTP}}        # plain HTTP
 # PBKDF2 iterations for passwords set from now on (SCRAM, RFC 7677); at least 4096.
 scram_iterations = {{.Auth.SCRAMIterations}}
 
+# In-band registration (XEP-0077): may people create their account from their client?
+# Off by default. With invite_only, only people holding an invitation from
+# "xmppbox invite create" may. Changing one's password and deleting one's account from a
+# client always work.
+[register]
+enabled = {{.Register.Enabled}}
+invite_only = {{.Register.InviteOnly}}
+max_per_ip_per_hour = {{.Register.MaxPerIPPerHour}}    # registrations without an invitation from one address; 0 = 5
+
 # Certificates come from the local CA that init created (see "xmppbox cert ca").
 # To use an ACME CA instead (an internal one such as step-ca, or a public one when online),
 # uncomment this table:
@@ -55,6 +64,13 @@ negotiation_timeout = {{q .Limits.NegotiationTimeout.String}}    # TCP accept to
 max_offline_messages = {{.Limits.MaxOfflineMessages}}      # per account; 0 = 1000
 resume_timeout = {{q .Limits.ResumeTimeout.String}}    # a broken stream-management session waits this long for its client; "0s" = 5m
 ping_interval = {{q .Limits.PingInterval.String}}    # quiet time before the server pings a client (XEP-0199); "0s" = 5m
+max_vcard_bytes = {{.Limits.MaxVCardBytes}}      # XML of one vCard (XEP-0054); 0 = 262144 (256 KiB)
+
+# The message archive (XEP-0313): every account's 1:1 messages, from which clients fetch
+# their history and catch up on other devices.
+[mam]
+enabled = {{.MAM.Enabled}}
+retention = {{q .MAM.Retention.String}}    # how long messages are kept; "0s" = 8760h (a year)
 `))
 
 // Marshal renders c as a commented configuration file.

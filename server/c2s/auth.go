@@ -47,6 +47,13 @@ func (c *conn) authenticate(ctx context.Context) error {
 		}
 		features.Append(cb)
 	}
+	var pre PreAuthStream
+	if c.srv.cfg.PreAuth != nil {
+		pre = c.srv.cfg.PreAuth.Open(c.ip)
+		for _, f := range pre.Features() {
+			features.Append(f)
+		}
+	}
 	if err := c.openStream(features); err != nil {
 		return err
 	}
@@ -61,6 +68,16 @@ func (c *conn) authenticate(ctx context.Context) error {
 					return err
 				}
 				continue
+			}
+			if pre != nil {
+				if reply, ok := pre.Handle(ctx, el); ok {
+					if reply != nil {
+						if err := c.writeNow(reply.AppendXML(nil, stanza.NSClient)); err != nil {
+							return err
+						}
+					}
+					continue
+				}
 			}
 			return &stanza.StreamError{Condition: stanza.StreamNotAuthorized, Text: "authenticate first"}
 		}

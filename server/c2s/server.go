@@ -24,6 +24,7 @@ type Config struct {
 	Leaf     func(serverName string) (*x509.Certificate, error) // for tls-server-end-point
 	Accounts Accounts
 	Router   *router.Router
+	PreAuth  PreAuth // requests served before authentication (registration); nil: none
 	Logger   *slog.Logger
 	Limits   Limits
 }

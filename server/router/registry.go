@@ -88,6 +88,17 @@ func (r *Router) RegisterAccountFeature(ns string) {
 	}
 }
 
+// Identity is a XEP-0030 identity: category/type with an optional human-readable name.
+type Identity struct{ Category, Type, Name string }
+
+// RegisterAccountIdentity adds an identity to an account's disco#info, besides
+// account/registered (such as pubsub/pep, XEP-0163 §9.1).
+func (r *Router) RegisterAccountIdentity(id Identity) {
+	if !slices.Contains(r.accountIdentities, id) {
+		r.accountIdentities = append(r.accountIdentities, id)
+	}
+}
+
 // RegisterStreamFeature adds an element to the stream features offered after
 // authentication (such as roster versioning).
 func (r *Router) RegisterStreamFeature(el *stanza.Element) {
@@ -122,6 +133,9 @@ func (r *Router) Features() []string { return slices.Clone(r.features) }
 
 // AccountFeatures returns the features of an account's disco#info.
 func (r *Router) AccountFeatures() []string { return slices.Clone(r.accountFeatures) }
+
+// AccountIdentities returns the identities modules added to an account's disco#info.
+func (r *Router) AccountIdentities() []Identity { return slices.Clone(r.accountIdentities) }
 
 // StreamFeatures returns the post-authentication stream features modules registered.
 func (r *Router) StreamFeatures() []*stanza.Element { return r.streamFeatures }

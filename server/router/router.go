@@ -38,6 +38,8 @@ type Router struct {
 	inHooks         []InboundHook
 	delivered       []DeliveredHook
 
+	accountIdentities []Identity // set during registration, read-only afterwards
+
 	pending pendingIQs
 }
 

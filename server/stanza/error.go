@@ -41,9 +41,12 @@ const (
 // An empty Type means the type RFC 6120 §8.3.3 gives for Condition in its definition or
 // example (cancel when the condition is unknown); an empty Condition means
 // undefined-condition. By is the JID of the entity that generated the error, usually left
-// empty (RFC 6120 §8.3.2).
+// empty (RFC 6120 §8.3.2). App is an optional application-specific condition element (RFC
+// 6120 §8.3.2), such as <precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/>;
+// Element copies it, so one value may be returned many times.
 type Error struct {
 	Type, Condition, Text, By string
+	App                       *Element
 }
 
 // Error returns "stanza error: TYPE CONDITION[: TEXT]".
@@ -78,13 +81,16 @@ func (e Error) Is(target error) bool {
 // Element returns the <error/> child for an error stanza, in jabber:client:
 //
 //	<error type='…' [by='…']><CONDITION xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>
-//	[<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>…</text>]</error>
+//	[<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>…</text>][APP]</error>
 func (e Error) Element() *Element {
 	el := New(NSClient, "error", "type", e.effectiveType(), "by", e.By)
 	el.Children = make([]Node, 0, 2)
 	el.Append(New(NSStanzas, e.condition()))
 	if e.Text != "" {
 		el.Append(New(NSStanzas, "text").AppendText(e.Text))
+	}
+	if e.App != nil {
+		el.Append(e.App.Copy())
 	}
 	return el
 }

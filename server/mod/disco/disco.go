@@ -1,6 +1,7 @@
 // Package disco answers XEP-0030 Service Discovery for the server (identity server/im and
-// every feature the modules registered) and for accounts (identity account/registered,
-// answered on the account's behalf to itself and to contacts it shares presence with).
+// every feature the modules registered) and for accounts (identity account/registered plus
+// the identities and features modules registered, such as pubsub/pep, answered on the
+// account's behalf to itself and to contacts it shares presence with).
 package disco
 
 import (
@@ -63,6 +64,9 @@ func (m *Module) accountInfo(ctx context.Context, iq router.IQ) (*stanza.Element
 		return nil, err
 	}
 	q := stanza.New(NSInfo, "query").Append(stanza.New(NSInfo, "identity", "category", "account", "type", "registered"))
+	for _, id := range m.router.AccountIdentities() {
+		q.Append(stanza.New(NSInfo, "identity", "category", id.Category, "type", id.Type, "name", id.Name))
+	}
 	for _, f := range m.router.AccountFeatures() {
 		q.Append(stanza.New(NSInfo, "feature", "var", f))
 	}

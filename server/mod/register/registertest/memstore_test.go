@@ -1,0 +1,7 @@
+package registertest
+
+import "testing"
+
+func TestMemInvites(t *testing.T) {
+	Run(t, func(*testing.T) Store { return NewMemInvites() })
+}
