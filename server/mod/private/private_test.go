@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"xmppbox/server/mod/modtest"
 	"xmppbox/server/mod/private"
 	"xmppbox/server/mod/private/privatetest"
 	"xmppbox/server/router"
@@ -21,11 +22,11 @@ const (
 
 type change struct{ owner, xml string }
 
-func newPrivateFixture(t *testing.T, maxEntries int) (*fixture, *private.Module, *[]change) {
+func newPrivateFixture(t *testing.T, maxEntries int) (*modtest.Fixture, *private.Module, *[]change) {
 	t.Helper()
 	var m *private.Module
 	var changes []change
-	f := newFixture(t, func(r *router.Router) {
+	f := modtest.New(t, []string{"alice", "bob", "carol"}, func(r *router.Router) {
 		m = private.New(privatetest.NewMemStore(), maxEntries, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		m.Register(r)
 		m.OnChange(func(_ context.Context, owner string, el *stanza.Element) {
@@ -39,12 +40,12 @@ func newPrivateFixture(t *testing.T, maxEntries int) (*fixture, *private.Module,
 // visible to the next ones.
 func TestIQ(t *testing.T) {
 	f, _, changes := newPrivateFixture(t, 3)
-	alice, aliceConn := f.client(t, aliceFull)
-	bob, bobConn := f.client(t, bobFull)
+	alice, aliceConn := f.Client(t, aliceFull)
+	bob, bobConn := f.Client(t, bobFull)
 	steps := []struct {
 		name      string
 		send      func(string)
-		conn      *fakeConn
+		conn      *modtest.Conn
 		iq        string
 		wantError string   // condition; "" for a result
 		want      []string // the children of the result's query, as XML
@@ -98,8 +99,8 @@ func TestIQ(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			st.send(st.iq)
-			reply := st.conn.last(t)
-			if cond := errorCondition(reply); cond != st.wantError || (st.wantError == "" && reply.Get("type") != "result") {
+			reply := st.conn.Last(t)
+			if cond := modtest.ErrorCondition(reply); cond != st.wantError || (st.wantError == "" && reply.Get("type") != "result") {
 				t.Fatalf("reply %s, want error %q", reply, st.wantError)
 			}
 			if len(*changes) != st.changes {
@@ -152,9 +153,9 @@ func TestAPI(t *testing.T) {
 		t.Errorf("Get = %v, %v; want the stored bookmarks", got, err)
 	}
 	// The client sees what the API stored.
-	alice, aliceConn := f.client(t, aliceFull)
+	alice, aliceConn := f.Client(t, aliceFull)
 	alice("<iq type='get' id='1'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>")
-	if r := aliceConn.last(t); r.Child(private.NS, "query").Child("storage:bookmarks", "storage").Child("storage:bookmarks", "conference") == nil {
+	if r := aliceConn.Last(t); r.Child(private.NS, "query").Child("storage:bookmarks", "storage").Child("storage:bookmarks", "conference") == nil {
 		t.Errorf("client get after Set: %s", r)
 	}
 	if err := m.Set(ctx, owner, stanza.New("", "bad")); err == nil {
@@ -164,7 +165,7 @@ func TestAPI(t *testing.T) {
 
 func TestFeatures(t *testing.T) {
 	f, _, _ := newPrivateFixture(t, 0)
-	if !slices.Contains(f.r.AccountFeatures(), private.NS) {
-		t.Errorf("account features %q, want %s", f.r.AccountFeatures(), private.NS)
+	if !slices.Contains(f.Router.AccountFeatures(), private.NS) {
+		t.Errorf("account features %q, want %s", f.Router.AccountFeatures(), private.NS)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"xmppbox/server/mod/modtest"
 	"xmppbox/server/mod/vcard"
 	"xmppbox/server/mod/vcard/vcardtest"
 	"xmppbox/server/router"
@@ -21,11 +22,11 @@ const (
 	photoCard = "<vCard xmlns='vcard-temp'><FN>Alice</FN><PHOTO><TYPE>image/png</TYPE><BINVAL>aGVsbG8=</BINVAL></PHOTO></vCard>"
 )
 
-func newVCardFixture(t *testing.T, maxBytes int) (*fixture, *vcardtest.MemStore, *vcard.Module) {
+func newVCardFixture(t *testing.T, maxBytes int) (*modtest.Fixture, *vcardtest.MemStore, *vcard.Module) {
 	t.Helper()
 	store := vcardtest.NewMemStore()
 	var m *vcard.Module
-	f := newFixture(t, func(r *router.Router) {
+	f := modtest.New(t, []string{"alice", "bob", "carol"}, func(r *router.Router) {
 		m = vcard.New(store, maxBytes, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		m.Register(r)
 	})
@@ -36,13 +37,13 @@ func newVCardFixture(t *testing.T, maxBytes int) (*fixture, *vcardtest.MemStore,
 // visible to the next ones.
 func TestIQ(t *testing.T) {
 	f, _, _ := newVCardFixture(t, 1024)
-	alice, aliceConn := f.client(t, aliceFull)
-	bob, bobConn := f.client(t, bobFull)
+	alice, aliceConn := f.Client(t, aliceFull)
+	bob, bobConn := f.Client(t, bobFull)
 	big := "<vCard xmlns='vcard-temp'><DESC>" + strings.Repeat("x", 1024) + "</DESC></vCard>"
 	steps := []struct {
 		name      string
 		send      func(string)
-		conn      *fakeConn
+		conn      *modtest.Conn
 		iq        string
 		wantError string // condition; "" for a result
 		wantFN    string // FN of the vCard in the result; "-" for an empty vCard, "" for no payload
@@ -67,8 +68,8 @@ func TestIQ(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			st.send(st.iq)
-			reply := st.conn.last(t)
-			if cond := errorCondition(reply); cond != st.wantError || (st.wantError == "" && reply.Get("type") != "result") {
+			reply := st.conn.Last(t)
+			if cond := modtest.ErrorCondition(reply); cond != st.wantError || (st.wantError == "" && reply.Get("type") != "result") {
 				t.Fatalf("reply %s, want error %q", reply, st.wantError)
 			}
 			if st.wantError != "" {
@@ -89,8 +90,8 @@ func TestIQ(t *testing.T) {
 
 func TestFeatures(t *testing.T) {
 	f, _, _ := newVCardFixture(t, 0)
-	if !slices.Contains(f.r.Features(), vcard.NS) || !slices.Contains(f.r.AccountFeatures(), vcard.NS) {
-		t.Errorf("features %q / account features %q, want %s in both", f.r.Features(), f.r.AccountFeatures(), vcard.NS)
+	if !slices.Contains(f.Router.Features(), vcard.NS) || !slices.Contains(f.Router.AccountFeatures(), vcard.NS) {
+		t.Errorf("features %q / account features %q, want %s in both", f.Router.Features(), f.Router.AccountFeatures(), vcard.NS)
 	}
 }
 
@@ -138,15 +139,15 @@ func TestPresenceHash(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _, _ := newVCardFixture(t, 0)
-			alice, aliceConn := f.client(t, aliceFull)
+			alice, aliceConn := f.Client(t, aliceFull)
 			if tt.card != "" {
 				alice("<iq type='set' id='set'>" + tt.card + "</iq>")
-				if r := aliceConn.last(t); r.Get("type") != "result" {
+				if r := aliceConn.Last(t); r.Get("type") != "result" {
 					t.Fatalf("vCard set: %s", r)
 				}
 			}
 			alice(tt.presence)
-			p := f.lastPresence(t)
+			p := f.LastPresence(t)
 			xs := allChildren(p, vcard.NSUpdate, "x")
 			if tt.want == "none" {
 				if len(xs) != 0 {
@@ -172,7 +173,7 @@ func TestPresenceHash(t *testing.T) {
 // vCard without photo stops it.
 func TestPresenceHashFollowsChanges(t *testing.T) {
 	f, _, _ := newVCardFixture(t, 0)
-	alice, aliceConn := f.client(t, aliceFull)
+	alice, aliceConn := f.Client(t, aliceFull)
 	steps := []struct {
 		card string
 		want string
@@ -184,11 +185,11 @@ func TestPresenceHashFollowsChanges(t *testing.T) {
 	}
 	for _, st := range steps {
 		alice("<iq type='set' id='set'>" + st.card + "</iq>")
-		if r := aliceConn.last(t); r.Get("type") != "result" {
+		if r := aliceConn.Last(t); r.Get("type") != "result" {
 			t.Fatalf("vCard set: %s", r)
 		}
 		alice("<presence/>")
-		p := f.lastPresence(t)
+		p := f.LastPresence(t)
 		var got string
 		if x := p.Child(vcard.NSUpdate, "x"); x != nil {
 			got = x.Child(vcard.NSUpdate, "photo").Text()
