@@ -13,6 +13,7 @@ import (
 
 	"xmppbox/server/mod/blocking"
 	"xmppbox/server/mod/blocking/blockingtest"
+	"xmppbox/server/mod/modtest"
 	"xmppbox/server/mod/roster"
 	"xmppbox/server/mod/roster/rostertest"
 	"xmppbox/server/router"
@@ -33,40 +34,13 @@ const (
 	nsTest = "urn:example:test"
 )
 
-// fakeConn records what a resource is sent.
-type fakeConn struct {
-	mu  sync.Mutex
-	got []*stanza.Element
-}
-
-func (c *fakeConn) Send(el *stanza.Element) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.got = append(c.got, el.Copy())
-	return nil
-}
-func (c *fakeConn) Close(*stanza.StreamError) {}
-func (c *fakeConn) RemoteAddr() string        { return "test" }
-
-func (c *fakeConn) take() []*stanza.Element {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	got := c.got
-	c.got = nil
-	return got
-}
-
-type users map[string]bool
-
-func (u users) UserExists(_ context.Context, bare string) (bool, error) { return u[bare], nil }
-
 // fixture is a router with the blocking module, a presence handler that delivers inbound
 // presence like the presence module, and an account-level IQ handler in nsTest.
 type fixture struct {
 	r       *router.Router
 	store   *blockingtest.MemStore
 	rosters *rostertest.MemStore
-	conns   map[string]*fakeConn
+	conns   map[string]*modtest.Conn
 	res     map[string]*session.Resource
 }
 
@@ -75,11 +49,11 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{
 		store:   blockingtest.NewMemStore(),
 		rosters: rostertest.NewMemStore(),
-		conns:   map[string]*fakeConn{},
+		conns:   map[string]*modtest.Conn{},
 		res:     map[string]*session.Resource{},
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f.r = router.New(jid.MustParse(domain), session.NewRegistry(), users{alice: true, bob: true, carol: true}, log)
+	f.r = router.New(jid.MustParse(domain), session.NewRegistry(), modtest.Users{alice: true, bob: true, carol: true}, log)
 	f.r.HandlePresence(func(ctx context.Context, p router.Presence) {
 		if p.To.Domainpart() != "" {
 			f.r.RoutePresence(ctx, p)
@@ -102,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 // online binds full with available presence.
 func (f *fixture) online(t *testing.T, full string) *session.Resource {
 	t.Helper()
-	c := &fakeConn{}
+	c := &modtest.Conn{}
 	res := session.NewResource(jid.MustParse(full), c)
 	f.r.Bind(res)
 	res.SetPresence(stanza.New(stanza.NSClient, "presence", "from", full), 0)
@@ -122,17 +96,13 @@ func (f *fixture) send(t *testing.T, full, xml string) {
 func (f *fixture) iq(t *testing.T, full, xml string) *stanza.Element {
 	t.Helper()
 	f.send(t, full, xml)
-	c := f.conns[full]
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, el := range c.got {
-		if el.Name.Local == "iq" && el.Get("id") == "q" && el.Get("type") != "set" {
-			c.got = append(c.got[:i:i], c.got[i+1:]...)
-			return el
-		}
+	res := f.conns[full].TakeFirst(func(el *stanza.Element) bool {
+		return el.Name.Local == "iq" && el.Get("id") == "q" && el.Get("type") != "set"
+	})
+	if res == nil {
+		t.Fatalf("%s: no response to %s", full, xml)
 	}
-	t.Fatalf("%s: no response to %s", full, xml)
-	return nil
+	return res
 }
 
 func (f *fixture) mustResult(t *testing.T, full, xml string) *stanza.Element {
@@ -212,14 +182,14 @@ func TestCommands(t *testing.T) {
 	}
 
 	f.block(t, aliceA, "Bob@Example.test", "spam.example", bob)
-	pushes := f.conns[aliceA].take()
+	pushes := f.conns[aliceA].Take()
 	if len(pushes) != 1 || pushes[0].Get("type") != "set" || pushes[0].Get("to") != aliceA {
 		t.Fatalf("alice/a got %v, want one block push", pushes)
 	}
 	if got := itemJIDs(pushes[0].Child(blocking.NS, "block")); fmt.Sprint(got) != fmt.Sprint([]string{bob, "spam.example"}) {
 		t.Errorf("push items %q, want [%s spam.example] (normalised, once)", got, bob)
 	}
-	if got := f.conns[aliceB].take(); len(got) != 0 {
+	if got := f.conns[aliceB].Take(); len(got) != 0 {
 		t.Errorf("alice/b, which never asked for the list, got %v", got)
 	}
 	if got := f.blocklist(t, aliceB); fmt.Sprint(got) != fmt.Sprint([]string{bob, "spam.example"}) {
@@ -228,17 +198,17 @@ func TestCommands(t *testing.T) {
 
 	f.unblock(t, aliceA, "spam.example")
 	for _, full := range []string{aliceA, aliceB} {
-		got := f.conns[full].take()
+		got := f.conns[full].Take()
 		if len(got) != 1 || fmt.Sprint(itemJIDs(got[0].Child(blocking.NS, "unblock"))) != "[spam.example]" {
 			t.Errorf("%s got %v, want one unblock push for spam.example", full, got)
 		}
 	}
 	f.block(t, aliceA, carol)
-	f.conns[aliceA].take()
-	f.conns[aliceB].take()
+	f.conns[aliceA].Take()
+	f.conns[aliceB].Take()
 	f.unblock(t, aliceB)
 	for _, full := range []string{aliceA, aliceB} {
-		got := f.conns[full].take()
+		got := f.conns[full].Take()
 		if len(got) != 1 || got[0].Child(blocking.NS, "unblock") == nil || len(got[0].Child(blocking.NS, "unblock").Children) != 0 {
 			t.Errorf("%s got %v, want one empty unblock push", full, got)
 		}
@@ -325,13 +295,13 @@ func TestEnforcement(t *testing.T) {
 			f.online(t, carolY)
 			f.block(t, aliceA, tc.entry)
 			for _, c := range f.conns {
-				c.take()
+				c.Take()
 			}
 			f.send(t, tc.from, tc.xml)
 			sent := parse(t, tc.xml)
 			got := map[string][]*stanza.Element{}
 			for full, c := range f.conns {
-				got[full] = c.take()
+				got[full] = c.Take()
 			}
 			var back *stanza.Element
 			for _, el := range got[tc.from] {
@@ -382,23 +352,23 @@ func TestPresence(t *testing.T) {
 		}
 	}
 	f.block(t, aliceA, bob, carol)
-	got := f.conns[bobX].take()
+	got := f.conns[bobX].Take()
 	if len(got) != 1 || got[0].Name.Local != "presence" || got[0].Get("type") != "unavailable" || got[0].Get("from") != aliceA {
 		t.Fatalf("bob got %v, want unavailable presence from %s", got, aliceA)
 	}
-	if got := f.conns[carolY].take(); len(got) != 0 {
+	if got := f.conns[carolY].Take(); len(got) != 0 {
 		t.Errorf("carol, who is not subscribed, got %v", got)
 	}
 
 	// What the server routes for alice: a broadcast and a probe.
 	f.r.Route(ctx, stanza.New(stanza.NSClient, "presence", "from", aliceA, "to", bob))
 	f.r.Route(ctx, stanza.New(stanza.NSClient, "presence", "type", "probe", "from", alice, "to", bob))
-	if got := f.conns[bobX].take(); len(got) != 0 {
+	if got := f.conns[bobX].Take(); len(got) != 0 {
 		t.Errorf("while blocked bob got %v", got)
 	}
 
 	f.unblock(t, aliceA, bob)
-	got = f.conns[bobX].take()
+	got = f.conns[bobX].Take()
 	if len(got) != 2 || got[0].Get("type") != "" || got[0].Get("from") != aliceA || got[1].Get("type") != "probe" || got[1].Get("from") != alice {
 		t.Errorf("after unblock bob got %v, want alice's presence and her probe", got)
 	}
@@ -421,9 +391,9 @@ func TestCache(t *testing.T) {
 		t.Errorf("%d store reads for 5 messages, want 0 (cached)", n)
 	}
 	f.block(t, aliceA, bob)
-	f.conns[bobX].take()
+	f.conns[bobX].Take()
 	f.send(t, bobX, msg)
-	if got := f.conns[bobX].take(); len(got) != 1 || condition(got[0]) != stanza.ServiceUnavailable {
+	if got := f.conns[bobX].Take(); len(got) != 1 || condition(got[0]) != stanza.ServiceUnavailable {
 		t.Errorf("after a change bob got %v, want service-unavailable", got)
 	}
 	f.r.Unbind(context.Background(), f.res[aliceA])
@@ -445,7 +415,7 @@ func TestStoreFailure(t *testing.T) {
 	f.online(t, aliceA)
 	f.store.Fail(errors.New("disk on fire"))
 	f.send(t, bobX, `<message to='alice@example.test/a' type='chat' id='m'><body>hi</body></message>`)
-	if !hasKind(f.conns[aliceA].take(), "message", bobX) {
+	if !hasKind(f.conns[aliceA].Take(), "message", bobX) {
 		t.Error("message not delivered while the store fails")
 	}
 	res := f.iq(t, aliceA, `<iq type='get' id='q'><blocklist xmlns='urn:xmpp:blocking'/></iq>`)
@@ -474,7 +444,7 @@ func TestConcurrentChanges(t *testing.T) {
 	probe := func() bool {
 		st := stanza.New(stanza.NSClient, "message", "type", "chat", "id", "probe", "from", bobX, "to", aliceA)
 		f.r.Route(context.Background(), st)
-		for _, el := range f.conns[bobX].take() {
+		for _, el := range f.conns[bobX].Take() {
 			if el.Get("id") == "probe" && el.Get("type") == "error" {
 				return true
 			}

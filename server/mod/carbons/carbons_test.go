@@ -5,12 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"mellium.im/xmpp/jid"
 
+	"xmppbox/server/mod/modtest"
 	"xmppbox/server/router"
 	"xmppbox/server/session"
 	"xmppbox/server/stanza"
@@ -19,48 +19,21 @@ import (
 
 const domain = "example.test"
 
-// fakeConn records what a resource is sent.
-type fakeConn struct {
-	mu  sync.Mutex
-	got []*stanza.Element
-}
-
-func (c *fakeConn) Send(el *stanza.Element) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.got = append(c.got, el.Copy())
-	return nil
-}
-func (c *fakeConn) Close(*stanza.StreamError) {}
-func (c *fakeConn) RemoteAddr() string        { return "test" }
-
-func (c *fakeConn) take() []*stanza.Element {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	got := c.got
-	c.got = nil
-	return got
-}
-
-type users map[string]bool
-
-func (u users) UserExists(_ context.Context, bare string) (bool, error) { return u[bare], nil }
-
 // fixture is a router with the carbons module and fakes for presence and offline storage.
 type fixture struct {
 	r       *router.Router
 	m       *Module
-	conns   map[string]*fakeConn
+	conns   map[string]*modtest.Conn
 	res     map[string]*session.Resource
 	offline int
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{conns: map[string]*fakeConn{}, res: map[string]*session.Resource{}}
+	f := &fixture{conns: map[string]*modtest.Conn{}, res: map[string]*session.Resource{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.r = router.New(jid.MustParse(domain), session.NewRegistry(),
-		users{"alice@" + domain: true, "bob@" + domain: true}, log)
+		modtest.Users{"alice@" + domain: true, "bob@" + domain: true}, log)
 	f.r.HandlePresence(func(context.Context, router.Presence) {}, func(context.Context, router.Presence) {})
 	f.r.HandleOffline(func(context.Context, jid.JID, *stanza.Element) error { f.offline++; return nil })
 	f.m = New(f.r, log)
@@ -71,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 // online binds full with an available presence of the given priority.
 func (f *fixture) online(t *testing.T, full string, priority int) *session.Resource {
 	t.Helper()
-	c := &fakeConn{}
+	c := &modtest.Conn{}
 	res := session.NewResource(jid.MustParse(full), c)
 	f.r.Bind(res)
 	res.SetPresence(stanza.New(stanza.NSClient, "presence"), priority)
@@ -88,7 +61,7 @@ func (f *fixture) enable(t *testing.T, full string, on bool) {
 	}
 	iq := stanza.New(stanza.NSClient, "iq", "type", "set", "id", "c1", "from", full).Append(stanza.New(NS, name))
 	f.r.Outbound(context.Background(), f.res[full], iq)
-	got := f.conns[full].take()
+	got := f.conns[full].Take()
 	if len(got) != 1 || got[0].Get("type") != "result" || got[0].Get("id") != "c1" {
 		t.Fatalf("%s %s: got %v, want one result", full, name, got)
 	}
@@ -103,7 +76,7 @@ func (f *fixture) send(full string, st *stanza.Element) {
 func (f *fixture) takeAll() map[string][]*stanza.Element {
 	out := map[string][]*stanza.Element{}
 	for full, c := range f.conns {
-		if got := c.take(); len(got) > 0 {
+		if got := c.Take(); len(got) > 0 {
 			out[full] = got
 		}
 	}
@@ -310,13 +283,13 @@ func TestEnableDisable(t *testing.T) {
 		return parse(t, `<message to='bob@example.test' type='chat'><body>hi</body></message>`)
 	}
 	f.send(aliceA, msg())
-	if got := f.conns[aliceB].take(); len(got) != 1 || got[0].Child(NS, "sent") == nil {
+	if got := f.conns[aliceB].Take(); len(got) != 1 || got[0].Child(NS, "sent") == nil {
 		t.Fatalf("enabled: alice/b got %v, want one <sent/> copy", got)
 	}
 	f.enable(t, aliceB, false)
 	f.enable(t, aliceB, false)
 	f.send(aliceA, msg())
-	if got := f.conns[aliceB].take(); len(got) != 0 {
+	if got := f.conns[aliceB].Take(); len(got) != 0 {
 		t.Errorf("disabled: alice/b got %v, want nothing", got)
 	}
 
@@ -329,16 +302,16 @@ func TestEnableDisable(t *testing.T) {
 	t.Run("bad payload", func(t *testing.T) {
 		iq := stanza.New(stanza.NSClient, "iq", "type", "set", "id", "c2", "from", aliceA).Append(stanza.New(NS, "toggle"))
 		f.r.Outbound(context.Background(), a, iq)
-		got := f.conns[aliceA].take()
+		got := f.conns[aliceA].Take()
 		if len(got) != 1 || got[0].Get("type") != "error" || got[0].Child(stanza.NSClient, "error").Child(stanza.NSStanzas, stanza.BadRequest) == nil {
 			t.Errorf("got %v, want bad-request", got)
 		}
 	})
 	t.Run("someone else's account", func(t *testing.T) {
-		f.conns[bobX].take()
+		f.conns[bobX].Take()
 		iq := stanza.New(stanza.NSClient, "iq", "type", "set", "id", "c3", "from", bobX, "to", "alice@"+domain).Append(stanza.New(NS, "enable"))
 		f.r.Outbound(context.Background(), f.res[bobX], iq)
-		got := f.conns[bobX].take()
+		got := f.conns[bobX].Take()
 		if len(got) != 1 || got[0].Get("type") != "error" {
 			t.Errorf("got %v, want an error", got)
 		}
@@ -367,7 +340,7 @@ func TestOfflineNotCopied(t *testing.T) {
 	f.online(t, bobX, 0)
 	f.enable(t, aliceB, true)
 	f.send(bobX, parse(t, `<message to='alice@example.test' type='chat'><body>later</body></message>`))
-	if got := f.conns[aliceB].take(); len(got) != 0 || f.offline != 1 {
+	if got := f.conns[aliceB].Take(); len(got) != 0 || f.offline != 1 {
 		t.Errorf("alice/b got %v, offline %d; want nothing and one message stored", got, f.offline)
 	}
 }

@@ -48,6 +48,28 @@ func (c *Conn) Received() []*stanza.Element {
 	return append([]*stanza.Element(nil), c.got...)
 }
 
+// Take returns everything sent to the client since the last Take and forgets it.
+func (c *Conn) Take() []*stanza.Element {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	got := c.got
+	c.got = nil
+	return got
+}
+
+// TakeFirst removes and returns the first stanza sent to the client that matches, or nil.
+func (c *Conn) TakeFirst(match func(*stanza.Element) bool) *stanza.Element {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, el := range c.got {
+		if match(el) {
+			c.got = append(c.got[:i:i], c.got[i+1:]...)
+			return el
+		}
+	}
+	return nil
+}
+
 // Last returns the last stanza sent to the client and fails the test if there is none.
 func (c *Conn) Last(t *testing.T) *stanza.Element {
 	t.Helper()
