@@ -179,6 +179,7 @@ func (db *DB) purgeOwner(ctx context.Context, owner string, check, final func(tx
 			return final(txn)
 		})
 		if err != nil || done {
+			db.archive.forgetPrefs(owner) // the cache must not outlive the record
 			return err
 		}
 	}

@@ -62,6 +62,15 @@ type Archive struct {
 	last   uint64 // the newest archive time handed out, Unix µs; guarded by mu
 	closed bool   // no more Appends; guarded by mu
 
+	// prefs caches Prefs by owner (the zero Prefs for none): the message hooks ask for
+	// every message, and a Badger read transaction waits for every commit in flight
+	// (oracle.readTs), so a read per message would stall routing behind the archive
+	// writer's fsync. It is guarded by prefsMu, and so is prefsGen, which forgetPrefs
+	// bumps: a read that began before a change does not cache what it read.
+	prefsMu  sync.Mutex
+	prefs    map[string]mam.Prefs
+	prefsGen uint64
+
 	queue   chan archiveOp
 	pending atomic.Int64  // records queued and not yet committed
 	stop    chan struct{} // closed by close to end the writer
@@ -99,6 +108,7 @@ func newArchive(db *DB) (*Archive, error) {
 	a := &Archive{
 		db:    db,
 		log:   db.log,
+		prefs: make(map[string]mam.Prefs),
 		queue: make(chan archiveOp, archiveQueueLen),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
@@ -206,7 +216,9 @@ func (a *Archive) writer() {
 				a.commit(batch)
 			}
 		}
-		a.commit(a.take(batch))
+		batch = a.take(batch)
+		a.commit(batch)
+		clear(batch) // let the committed values go
 	}
 }
 
@@ -677,11 +689,22 @@ func deleteOldRecords(txn *badger.Txn, owner string, limit []byte) (n int, more 
 	return n, more, writeCount(txn, owner, count)
 }
 
-// Prefs returns owner's archiving preferences (zero if never set).
+// maxCachedPrefs bounds the preferences cache; past it the cache starts again empty.
+const maxCachedPrefs = 100_000
+
+// Prefs returns owner's archiving preferences (zero if never set), from memory after the
+// first read.
 func (a *Archive) Prefs(ctx context.Context, owner string) (mam.Prefs, error) {
 	var p mam.Prefs
 	if err := checkJID(owner); err != nil {
 		return p, err
+	}
+	a.prefsMu.Lock()
+	p, ok := a.prefs[owner]
+	gen := a.prefsGen
+	a.prefsMu.Unlock()
+	if ok {
+		return clonePrefs(p), nil
 	}
 	err := a.db.view(ctx, func(txn *badger.Txn) error {
 		item, err := txn.Get(mamPrefsKey(owner))
@@ -696,7 +719,35 @@ func (a *Archive) Prefs(ctx context.Context, owner string) (mam.Prefs, error) {
 	if err != nil {
 		return mam.Prefs{}, fmt.Errorf("embeddb: archive prefs of %q: %w", owner, err)
 	}
-	return p, nil
+	a.cachePrefs(owner, p, gen)
+	return clonePrefs(p), nil
+}
+
+// cachePrefs keeps p, read when the cache was at generation gen, unless it changed since.
+func (a *Archive) cachePrefs(owner string, p mam.Prefs, gen uint64) {
+	a.prefsMu.Lock()
+	defer a.prefsMu.Unlock()
+	if gen != a.prefsGen {
+		return
+	}
+	if len(a.prefs) >= maxCachedPrefs {
+		clear(a.prefs)
+	}
+	a.prefs[owner] = p
+}
+
+// forgetPrefs drops owner's cached preferences after they changed in the database.
+func (a *Archive) forgetPrefs(owner string) {
+	a.prefsMu.Lock()
+	delete(a.prefs, owner)
+	a.prefsGen++
+	a.prefsMu.Unlock()
+}
+
+// clonePrefs copies p's lists, so callers never share the cache's memory.
+func clonePrefs(p mam.Prefs) mam.Prefs {
+	p.Always, p.Never = slices.Clone(p.Always), slices.Clone(p.Never)
+	return p
 }
 
 // SetPrefs stores owner's archiving preferences, durably.
@@ -707,6 +758,7 @@ func (a *Archive) SetPrefs(ctx context.Context, owner string, p mam.Prefs) error
 	v, err := json.Marshal(p)
 	if err == nil {
 		err = a.db.update(ctx, func(txn *badger.Txn) error { return txn.Set(mamPrefsKey(owner), v) })
+		a.forgetPrefs(owner) // even after an error: the commit may have happened
 	}
 	if err != nil {
 		return fmt.Errorf("embeddb: set archive prefs of %q: %w", owner, err)

@@ -8,6 +8,9 @@
 // Every write is synced before the call returns (Badger SyncWrites): each one
 // is something a client was told is stored, such as an offline message whose
 // sender got no error, or a roster push already sent to the user's resources.
+// The one exception is the message archive (Archive.Append): its records are
+// committed in the background, in batches with one sync each, and a crash can
+// lose the last few milliseconds of them; archive.go says why.
 //
 // # Key layout
 //
@@ -37,6 +40,16 @@
 //	pepitem\x00<owner>\x00<node>\x00<seq> one item (pep.go encodeItem); seq uint64 big-endian
 //	pepid\x00<owner>\x00<node>\x00<id>   the seq of item <id>, uint64 big-endian
 //	block\x00<owner>\x00<jid>           one XEP-0191 block list entry (any JID shape), empty value
+//	mam\x00<owner>\x00<id>              one archived message: uvarint length of With, With, the
+//	                                   stanza; <id> is 15 bytes, Unix µs uint64 big-endian then 7
+//	                                   random bytes, so key order is archive order
+//	mamwith\x00<owner>\x00<peer>\x00<id> the same record indexed by the bare JID of With, empty
+//	                                   value: queries "with" a contact read only its records
+//	mamcount\x00<owner>               number of archived messages, uint64 big-endian; absent
+//	                                   when there are none
+//	mamprefs\x00<owner>               mam.Prefs as JSON (XEP-0441)
+//	meta/mamclock                      newest archive time handed out, Unix µs uint64
+//	                                   big-endian: archive IDs keep growing across restarts
 //
 // The prefixes differ in the byte after their common part ("roster\x00" and
 // "rosterver\x00", "offline\x00" and "offlinemeta\x00"), so no prefix scan of

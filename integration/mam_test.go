@@ -343,11 +343,13 @@ func TestMAM(t *testing.T) {
 		}
 	})
 
+	alice.Close(t)
+	bob.Close(t)
+	srv.Restart(t)
+	// Dialled by the test, not a subtest: a client lives as long as the t it was dialled with.
+	alice = dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "desk"})
+	bob = dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "laptop"})
 	t.Run("survives a restart", func(t *testing.T) {
-		alice.Close(t)
-		bob.Close(t)
-		srv.Restart(t)
-		alice = dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "desk"})
 		p := mamQuery(t, alice, "")
 		if !slices.Equal(itemIDs(p.Items), itemIDs(all)) {
 			t.Errorf("after restart: %v, want %v", itemIDs(p.Items), itemIDs(all))
@@ -356,7 +358,7 @@ func TestMAM(t *testing.T) {
 
 	t.Run("prefs never", func(t *testing.T) {
 		alice.Presence(t)
-		bob = dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "laptop"})
+		alice.Ping(t)
 		resp := alice.IQ(t, `<iq type='set' id='%s'><prefs xmlns='`+nsMAM+`' default='always'><always/><never><jid>%s</jid></never></prefs></iq>`, bobBare)
 		if resp.Get("type") != "result" || resp.Child(nsMAM, "prefs").Child(nsMAM, "never").ChildText(nsMAM, "jid") != bobBare {
 			t.Fatalf("set prefs: %s", resp)

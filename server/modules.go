@@ -30,6 +30,7 @@ func (s *Server) registerModules(r *router.Router) {
 	rosters := roster.New(s.cfg.Rosters, r, s.log.With("module", "roster"))
 	reg := register.New(s.cfg.Accounts, s.cfg.Invites, r, s.cfg.Register, s.log.With("module", "register"))
 	s.preAuth = registration{reg}
+	priv := private.New(s.cfg.Private, private.DefaultMaxEntries, s.log.With("module", "private")) // PEP mirrors bookmarks with it
 	modules := []interface{ Register(*router.Router) }{
 		disco.New(r, s.cfg.Rosters),
 		rosters,
@@ -42,8 +43,8 @@ func (s *Server) registerModules(r *router.Router) {
 		version.Module{Version: buildVersion()},
 		entitytime.Module{Now: time.Now},
 		vcard.New(s.cfg.VCards, s.cfg.Limits.MaxVCardBytes, s.log.With("module", "vcard")),
-		private.New(s.cfg.Private, private.DefaultMaxEntries, s.log.With("module", "private")),
-		pep.New(s.cfg.PEP, r, s.cfg.Rosters, pep.Options{}, s.log.With("module", "pep")), // after blocking: a blocked contact's presence never joins an audience
+		priv,
+		pep.New(s.cfg.PEP, r, s.cfg.Rosters, pep.Options{Private: priv}, s.log.With("module", "pep")), // after blocking: a blocked contact's presence never joins an audience
 		reg,
 	}
 	for _, m := range modules {

@@ -57,9 +57,20 @@
 // configuration check and the write depending on it are atomic; the store needs no
 // compare-and-set. The caps tracker has its own mutex, never held while calling out.
 //
+// # Bookmarks
+//
+// XEP-0402 bookmarks need nothing beyond publish-options (whitelist, max_items max,
+// send_last_published_item never). With Options.Private set, the server also keeps them
+// in step with XEP-0048 bookmarks in XEP-0049 private storage and advertises
+// urn:xmpp:bookmarks:1#compat (XEP-0402 §5.3): a change of the urn:xmpp:bookmarks:1 node
+// rewrites the conferences of storage:bookmarks (other entries, such as URLs, stay), and
+// a client storing storage:bookmarks publishes and retracts the items that changed, with
+// notifications, creating the node with the XEP-0402 configuration if needed.
+//
 // Not implemented: explicit subscriptions (subscribe, unsubscribe, subscription options:
 // feature-not-implemented), affiliations (so the whitelist holds only the owner), the
 // authorize access model, collection nodes, item expiry, notifications to remote servers
-// (no federation yet), and disco#items listing of an account's nodes. XEP-0411 / the
-// urn:xmpp:bookmarks:1#compat conversion to XEP-0049 bookmarks is not offered.
+// (no federation yet), and disco#items listing of an account's nodes. Of the bookmark
+// conversions, XEP-0411 (storage:bookmarks as a PEP node, urn:xmpp:bookmarks-conversion:0)
+// and XEP-0402 #compat-pep are not offered.
 package pep

@@ -9,15 +9,17 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"mellium.im/xmpp/jid"
 
+	"xmppbox/server/mod/modtest"
 	"xmppbox/server/mod/pep"
 	"xmppbox/server/mod/pep/peptest"
 	"xmppbox/server/mod/presence"
+	"xmppbox/server/mod/private"
+	"xmppbox/server/mod/private/privatetest"
 	"xmppbox/server/mod/roster"
 	"xmppbox/server/mod/roster/rostertest"
 	"xmppbox/server/router"
@@ -30,31 +32,12 @@ const (
 	nsDiscoInfo = "http://jabber.org/protocol/disco#info"
 	nsDelay     = "urn:xmpp:delay"
 
-	domain = "example.test"
+	domain = modtest.Domain
 	alice  = "alice@example.test"
 	bob    = "bob@example.test"
 	carol  = "carol@example.test"
 	dave   = "dave@example.test"
 )
-
-// fakeConn records what the server queues for one resource.
-type fakeConn struct {
-	mu  sync.Mutex
-	got []*stanza.Element
-}
-
-func (c *fakeConn) Send(el *stanza.Element) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.got = append(c.got, el.Copy())
-	return nil
-}
-func (c *fakeConn) Close(*stanza.StreamError) {}
-func (c *fakeConn) RemoteAddr() string        { return "test" }
-
-type users map[string]bool
-
-func (u users) UserExists(_ context.Context, bare string) (bool, error) { return u[bare], nil }
 
 // env is a router with the real roster and presence modules and the PEP module on a
 // MemStore: stanzas go in through Router.Outbound as from a client, and what each
@@ -72,10 +55,11 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, rosters: rostertest.NewMemStore(), store: peptest.NewMemStore()}
 	e.r = router.New(jid.MustParse(domain), session.NewRegistry(),
-		users{alice: true, bob: true, carol: true, dave: true}, log)
+		modtest.Users{alice: true, bob: true, carol: true, dave: true}, log)
 	rm := roster.New(e.rosters, e.r, log)
-	e.pep = pep.New(e.store, e.r, e.rosters, pep.Options{MaxItems: 20}, log)
-	for _, m := range []interface{ Register(*router.Router) }{rm, presence.New(e.r, rm, log), e.pep} {
+	priv := private.New(privatetest.NewMemStore(), 0, log)
+	e.pep = pep.New(e.store, e.r, e.rosters, pep.Options{MaxItems: 20, Private: priv}, log)
+	for _, m := range []interface{ Register(*router.Router) }{rm, presence.New(e.r, rm, log), priv, e.pep} {
 		m.Register(e.r)
 	}
 	return e
@@ -97,17 +81,17 @@ func (e *env) both(a, b string) {
 
 // client is one bound resource.
 type client struct {
-	e    *env
-	res  *session.Resource
-	conn *fakeConn
-	full string
-	next int // index in conn.got of the first stanza not yet taken by take
+	e     *env
+	res   *session.Resource
+	conn  *modtest.Conn
+	full  string
+	taken map[int]bool // indexes in conn.Received() that take returned
 }
 
 // login binds bare/resource; it sends no presence.
 func (e *env) login(bare, resource string) *client {
 	full := jid.MustParse(bare + "/" + resource)
-	c := &client{e: e, conn: &fakeConn{}, full: full.String()}
+	c := &client{e: e, conn: &modtest.Conn{}, full: full.String(), taken: map[int]bool{}}
 	c.res = session.NewResource(full, c.conn)
 	e.r.Bind(c.res)
 	return c
@@ -180,11 +164,9 @@ func (c *client) answerDisco(features []string) bool {
 
 // take returns the first stanza received and not taken yet for which match is true.
 func (c *client) take(match func(*stanza.Element) bool) *stanza.Element {
-	c.conn.mu.Lock()
-	defer c.conn.mu.Unlock()
-	for i := c.next; i < len(c.conn.got); i++ {
-		if el := c.conn.got[i]; el != nil && match(el) {
-			c.conn.got[i] = nil
+	for i, el := range c.conn.Received() {
+		if !c.taken[i] && match(el) {
+			c.taken[i] = true
 			return el
 		}
 	}

@@ -119,6 +119,7 @@ func (m *Module) deleteNode(ctx context.Context, owner, node string) error {
 	if cfg.NotifyDelete {
 		m.broadcast(ctx, owner, node, cfg, stanza.New(NSEvent, "delete", "node", node))
 	}
+	m.bookmarksChanged(ctx, owner, node)
 	return nil
 }
 
@@ -143,5 +144,6 @@ func (m *Module) purge(ctx context.Context, owner, node string) error {
 	if cfg.NotifyRetract {
 		m.broadcast(ctx, owner, node, cfg, stanza.New(NSEvent, "purge", "node", node))
 	}
+	m.bookmarksChanged(ctx, owner, node)
 	return nil
 }

@@ -78,6 +78,9 @@ type Options struct {
 	MaxNodes      int           // nodes per account
 	CapsCacheSize int           // verified XEP-0115 answers kept, shared by all accounts
 	DiscoTimeout  time.Duration // how long a disco#info query for caps may take
+	// Private, when set, is the XEP-0049 storage that XEP-0402 bookmarks are mirrored
+	// with (urn:xmpp:bookmarks:1#compat, bookmarks.go).
+	Private Private
 }
 
 // Module is the PEP service of every account.
@@ -130,6 +133,10 @@ func (m *Module) Register(r *router.Router) {
 	r.RegisterAccountIdentity(router.Identity{Category: "pubsub", Type: "pep"})
 	for _, f := range features {
 		r.RegisterAccountFeature(f)
+	}
+	if m.opts.Private != nil {
+		m.opts.Private.OnChange(m.privateChanged)
+		r.RegisterAccountFeature(FeatureBookmarksCompat)
 	}
 	r.OnOutbound(m.outbound)
 	r.OnInbound(m.inbound)

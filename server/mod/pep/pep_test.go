@@ -327,6 +327,12 @@ func TestLastItemOnAvailability(t *testing.T) {
 	if got := b.events(bookmarks); len(got) != 0 {
 		t.Errorf("bob got %q from alice's whitelist bookmarks", got)
 	}
+	// A new session on the same full JID (the old one replaced without unavailable
+	// presence, as after a lost connection) is a new resource: it gets the last items.
+	b = e.online(bob, "b1", notify...)
+	if got := b.events(avatarMeta); !slices.Equal(got, []string{"h1"}) {
+		t.Errorf("bob's replacing session got %q, want the last item [h1]", got)
+	}
 	// A repeated presence with the same caps sends nothing again.
 	b.presence(0, notify...)
 	if got := b.events(avatarMeta); len(got) != 0 {
@@ -512,4 +518,90 @@ func formValues(x *stanza.Element) map[string]string {
 		}
 	}
 	return out
+}
+
+func TestBookmarksCompat(t *testing.T) {
+	e := newEnv(t)
+	a := e.online(alice, "a1", pep.NSBookmarks+"+notify")
+	if !slices.Contains(e.r.AccountFeatures(), pep.FeatureBookmarksCompat) {
+		t.Errorf("account features lack %s", pep.FeatureBookmarksCompat)
+	}
+	privateGet := func() *stanza.Element {
+		t.Helper()
+		res := a.iq("<iq type='get' id='q'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>")
+		st := res.Child("jabber:iq:private", "query").Child("storage:bookmarks", "storage")
+		if res.Get("type") != "result" || st == nil {
+			t.Fatalf("private get: %s", res)
+		}
+		return st
+	}
+	conferences := func(st *stanza.Element) map[string]string {
+		out := map[string]string{}
+		for _, c := range st.ChildElements() {
+			if c.Name.Local == "conference" {
+				nick := ""
+				if n := c.Child("storage:bookmarks", "nick"); n != nil {
+					nick = n.Text()
+				}
+				out[c.Get("jid")] = c.Get("name") + "/" + c.Get("autojoin") + "/" + nick
+			}
+		}
+		return out
+	}
+	// XEP-0402 → XEP-0048.
+	a.request(`<iq type='set' id='q'><pubsub xmlns='` + pep.NS + `'><publish node='` + pep.NSBookmarks + `'><item id='tea@muc.example.test'><conference xmlns='urn:xmpp:bookmarks:1' name='Tea' autojoin='true'><nick>Al</nick><extensions><x xmlns='urn:ext'/></extensions></conference></item></publish>` +
+		`<publish-options><x xmlns='jabber:x:data' type='submit'><field var='pubsub#access_model'><value>whitelist</value></field><field var='pubsub#max_items'><value>max</value></field></x></publish-options></pubsub></iq>`)
+	a.events(pep.NSBookmarks)
+	if got := conferences(privateGet()); len(got) != 1 || got["tea@muc.example.test"] != "Tea/true/Al" {
+		t.Errorf("private bookmarks after a XEP-0402 publish: %v", got)
+	}
+
+	// XEP-0048 → XEP-0402: one kept unchanged, one new, a URL that stays private.
+	a.iq("<iq type='set' id='q'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>" +
+		"<conference jid='tea@muc.example.test' name='Tea' autojoin='1'><nick>Al</nick></conference>" +
+		"<conference jid='cake@muc.example.test' name='Cake'/>" +
+		"<url name='Home' url='https://example.test/'/></storage></query></iq>")
+	if got := a.events(pep.NSBookmarks); !slices.Equal(got, []string{"cake@muc.example.test"}) {
+		t.Errorf("notifications after the private set: %q, want only the new bookmark", got)
+	}
+	ids, _ := itemsOf(t, a.items(alice, pep.NSBookmarks, ""))
+	if !slices.Equal(ids, []string{"tea@muc.example.test", "cake@muc.example.test"}) {
+		t.Errorf("XEP-0402 items %q, want tea and cake", ids)
+	}
+	tea := a.items(alice, pep.NSBookmarks, "").Child(pep.NS, "pubsub").Child(pep.NS, "items").Child(pep.NS, "item").Child(pep.NSBookmarks, "conference")
+	if tea.Child(pep.NSBookmarks, "extensions") == nil {
+		t.Errorf("the unchanged bookmark lost its extensions: %s", tea)
+	}
+	cfg, _ := e.store.Node(context.Background(), alice, pep.NSBookmarks)
+	if cfg.AccessModel != pep.AccessWhitelist {
+		t.Errorf("bookmarks node access model %s, want whitelist", cfg.AccessModel)
+	}
+
+	// A retraction through XEP-0402 keeps the URL in private storage.
+	a.iq("<iq type='set' id='q'><pubsub xmlns='%s'><retract node='%s' notify='true'><item id='tea@muc.example.test'/></retract></pubsub></iq>", pep.NS, pep.NSBookmarks)
+	st := privateGet()
+	if got := conferences(st); len(got) != 1 || got["cake@muc.example.test"] != "Cake//" {
+		t.Errorf("private bookmarks after the retraction: %v, want only cake", got)
+	}
+	if st.Child("storage:bookmarks", "url") == nil {
+		t.Errorf("the private URL entry was lost: %s", st)
+	}
+	a.events(pep.NSBookmarks)
+
+	// Removing a bookmark in private storage retracts it.
+	a.iq("<iq type='set' id='q'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'><url name='Home' url='https://example.test/'/></storage></query></iq>")
+	if got := a.events(pep.NSBookmarks); !slices.Equal(got, []string{"-cake@muc.example.test"}) {
+		t.Errorf("notifications after removing a private bookmark: %q, want [-cake@muc.example.test]", got)
+	}
+	if ids, _ := itemsOf(t, a.items(alice, pep.NSBookmarks, "")); len(ids) != 0 {
+		t.Errorf("XEP-0402 items %q after the private removal, want none", ids)
+	}
+
+	// Bookmarks stored first in private storage create the node as XEP-0402 §4 asks.
+	d := e.login(dave, "d1")
+	d.iq("<iq type='set' id='q'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'><conference jid='x@muc.example.test'/></storage></query></iq>")
+	cfg, err := e.store.Node(context.Background(), dave, pep.NSBookmarks)
+	if err != nil || cfg.AccessModel != pep.AccessWhitelist || cfg.MaxItems != 20 || cfg.SendLastPublishedItem != "never" {
+		t.Errorf("node created from private bookmarks: %+v, %v; want whitelist, max, never", cfg, err)
+	}
 }

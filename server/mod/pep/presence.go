@@ -2,6 +2,7 @@ package pep
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 
 	"mellium.im/xmpp/jid"
@@ -27,8 +28,15 @@ func (m *Module) outbound(ctx context.Context, res *session.Resource, st *stanza
 	owner, full := res.Bare(), res.Full()
 	switch st.Get("type") {
 	case "":
+		_, _, available := res.Presence()
+		if !available {
+			// Initial presence: whatever is remembered for this full JID belongs to an
+			// earlier session (one replaced by this one leaves without unavailable
+			// presence), and this one must get the last items as a new resource.
+			m.caps.forget(full)
+		}
 		m.observe(ctx, owner, full, st, true)
-		if _, _, available := res.Presence(); available {
+		if available {
 			m.enter(ctx, owner, full, priorityOf(st))
 		}
 	case "unavailable":
@@ -122,8 +130,10 @@ func (m *Module) query(ctx context.Context, asker string, q capsQuery) {
 		if wellFormed {
 			ver, ok := capsVer(info, q.c.hash)
 			verified = ok && ver == q.c.ver
-			if ok && !verified {
-				m.log.Warn("caps verification failed", "jid", q.to, "ver", q.c.ver, "computed", ver)
+			if ok && !verified && m.log.Enabled(ctx, slog.LevelDebug) {
+				// The client's bug, not the operator's: its answer counts for it alone.
+				m.log.LogAttrs(ctx, slog.LevelDebug, "caps verification failed",
+					slog.String("jid", q.to), slog.String("ver", q.c.ver), slog.String("computed", ver))
 			}
 		}
 		for _, changed := range m.caps.resolved(q, newFeatureSet(info.features), verified) {

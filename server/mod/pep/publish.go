@@ -86,6 +86,7 @@ func (m *Module) publish(ctx context.Context, iq router.IQ, pub *stanza.Element)
 	}
 
 	m.notifyItem(ctx, owner, node, cfg, it)
+	m.bookmarksChanged(ctx, owner, node)
 	return stanza.New(NS, "pubsub").Append(
 		stanza.New(NS, "publish", "node", node).Append(stanza.New(NS, "item", "id", id))), nil
 }
@@ -140,6 +141,7 @@ func (m *Module) retract(ctx context.Context, iq router.IQ, op *stanza.Element) 
 	if notify {
 		m.broadcast(ctx, owner, node, cfg, eventItems(node).Append(stanza.New(NSEvent, "retract", "id", id)))
 	}
+	m.bookmarksChanged(ctx, owner, node)
 	return nil, nil
 }
 
