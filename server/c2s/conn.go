@@ -116,6 +116,9 @@ func (c *conn) finish(ctx context.Context, err error) {
 	c.wmu.Lock()
 	why := c.why
 	c.wmu.Unlock()
+	// Ending a session writes state (presence broadcasts, redelivery) that must happen
+	// even while the server shuts down and its context is already cancelled.
+	ctx = context.WithoutCancel(ctx)
 	c.endSession(ctx, why)
 	c.log.LogAttrs(ctx, slog.LevelInfo, "stream closed", slog.String("jid", c.jidString()), slog.String("reason", string(why)), errAttr(err))
 }
