@@ -34,6 +34,10 @@ type dialOpts struct {
 	DirectTLS bool             // XEP-0368 direct TLS on the c2s-tls listener instead of STARTTLS
 	Mechs     []sasl.Mechanism // offered mechanisms, in preference order; default SCRAM-SHA-256
 	RootCAs   *x509.CertPool   // trusted roots; default the server's CA
+	// DiscoFeatures, when set, are what the client answers to disco#info queries (the
+	// server asks them to verify entity capabilities, XEP-0115); otherwise mellium answers
+	// service-unavailable.
+	DiscoFeatures []string
 }
 
 // Client is a logged-in mellium.im/xmpp session. A goroutine serves the session and keeps every
@@ -53,6 +57,8 @@ type Client struct {
 	done     chan struct{} // closed when Serve returned
 	serveErr error         // Serve's result, valid after done is closed
 	closed   bool          // Close was called; guarded by mu
+
+	discoFeatures []string // see dialOpts.DiscoFeatures
 }
 
 // dial logs user in and fails the test if that fails. The session is closed when the test ends.
@@ -114,11 +120,12 @@ func tryDial(t *testing.T, srv *Server, user, password string, opts dialOpts) (*
 		return nil, err
 	}
 	c := &Client{
-		t:       t,
-		JID:     sess.LocalAddr(),
-		Sess:    sess,
-		changed: make(chan struct{}),
-		done:    make(chan struct{}),
+		t:             t,
+		JID:           sess.LocalAddr(),
+		Sess:          sess,
+		changed:       make(chan struct{}),
+		done:          make(chan struct{}),
+		discoFeatures: opts.DiscoFeatures,
 	}
 	t.Logf("%s: logged in (direct TLS %v, TLS version %#x, ALPN %q)", c.JID, opts.DirectTLS,
 		sess.ConnectionState().Version, sess.ConnectionState().NegotiatedProtocol)
@@ -154,21 +161,47 @@ func (c *Client) handle(rw xmlstream.TokenReadEncoder, start *xml.StartElement) 
 	if err != nil {
 		return err
 	}
-	c.t.Logf("%s <- %s", c.JID, el)
-	if el.Is(nsClient, "iq") && el.Get("type") == "set" && el.Child(nsRoster, "query") != nil {
-		// A roster push (RFC 6121 §2.1.6): the client acknowledges it.
-		_, err := xmlstream.Copy(rw, tokens(fmt.Sprintf(`<iq type='result' id='%s'/>`, xmlEscape(el.Get("id")))))
-		if err != nil {
-			return err
-		}
+	if err := c.answer(rw, el); err != nil {
+		return err
 	}
+	c.keep(el)
+	return nil
+}
+
+// answer replies to the requests a real client answers: roster pushes (RFC 6121 §2.1.6)
+// and, with DiscoFeatures, disco#info.
+func (c *Client) answer(rw xmlstream.TokenReadEncoder, el *Elem) error {
+	if !el.Is(nsClient, "iq") {
+		return nil
+	}
+	var reply string
+	switch {
+	case el.Get("type") == "set" && el.Child(nsRoster, "query") != nil:
+		reply = fmt.Sprintf(`<iq type='result' id='%s'/>`, xmlEscape(el.Get("id")))
+	case el.Get("type") == "get" && c.discoFeatures != nil && el.Child(nsDiscoInf, "query") != nil:
+		var b strings.Builder
+		b.WriteString(`<identity category='client' type='pc' name='xmppbox test'/>`)
+		for _, f := range c.discoFeatures {
+			b.WriteString(`<feature var='` + f + `'/>`)
+		}
+		reply = fmt.Sprintf(`<iq type='result' id='%s' to='%s'><query xmlns='%s' node='%s'>%s</query></iq>`,
+			xmlEscape(el.Get("id")), xmlEscape(el.Get("from")), nsDiscoInf, xmlEscape(el.Child(nsDiscoInf, "query").Get("node")), b.String())
+	default:
+		return nil
+	}
+	_, err := xmlstream.Copy(rw, tokens(reply))
+	return err
+}
+
+// keep records a received stanza for WaitFor.
+func (c *Client) keep(el *Elem) {
+	c.t.Logf("%s <- %s", c.JID, el)
 	c.mu.Lock()
 	c.stanzas = append(c.stanzas, el)
 	c.taken = append(c.taken, false)
 	close(c.changed)
 	c.changed = make(chan struct{})
 	c.mu.Unlock()
-	return nil
 }
 
 // Send writes one stanza given as XML (fmt.Sprintf with args). Top-level elements without a

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha1"
-	"crypto/tls"
 	"encoding/base64"
-	"encoding/xml"
 	"fmt"
 	"net"
 	"os"
@@ -17,11 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"mellium.im/sasl"
-	"mellium.im/xmlstream"
-	"mellium.im/xmpp"
-	"mellium.im/xmpp/jid"
 )
 
 const (
@@ -461,92 +454,14 @@ func capsVer(features []string) string {
 // dialCaps logs in a mellium client that answers disco#info queries with a client/pc
 // identity and features, and sends available presence with the matching XEP-0115 caps,
 // as a real client with PEP interests does. The session is closed when the test ends.
-//
-// It follows tryDial, but serves the session with a handler that answers disco#info
-// (client_test.go's Client answers every IQ but roster pushes with service-unavailable).
 func dialCaps(t *testing.T, srv *Server, user, password, resource string, features []string) *Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-	defer cancel()
-	origin, err := jid.Parse(srv.JID(user) + "/" + resource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", srv.C2S)
-	if err != nil {
-		t.Fatalf("connect %s: %v", srv.C2S, err)
-	}
-	cfg := &tls.Config{ServerName: srv.Domain, RootCAs: srv.CAPool, MinVersion: tls.VersionTLS12}
-	sess, err := xmpp.NewClientSession(ctx, origin, conn, xmpp.StartTLS(cfg),
-		xmpp.SASL("", password, sasl.ScramSha256), bindResource(resource))
-	if err != nil {
-		conn.Close()
-		t.Fatalf("log in as %s: %v", user, err)
-	}
-	c := &Client{t: t, JID: sess.LocalAddr(), Sess: sess, changed: make(chan struct{}), done: make(chan struct{})}
+	c := dial(t, srv, user, password, dialOpts{Resource: resource, DiscoFeatures: features})
 	ver := capsVer(features)
-	var answer strings.Builder
-	answer.WriteString(`<identity category='client' type='pc' name='xmppbox test'/>`)
-	for _, f := range features {
-		answer.WriteString(`<feature var='` + f + `'/>`)
-	}
-	go func() {
-		err := sess.Serve(xmpp.HandlerFunc(func(rw xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-			if start.Name.Local != "iq" || attr(start, "type") != "get" {
-				return c.handle(rw, start)
-			}
-			d := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), rw))
-			tok, err := d.Token()
-			if err != nil {
-				return err
-			}
-			el, err := readElem(d, tok.(xml.StartElement))
-			if err != nil {
-				return err
-			}
-			c.keep(el)
-			q := el.Child(nsDiscoInf, "query")
-			if q == nil {
-				return nil // mellium answers service-unavailable
-			}
-			reply := fmt.Sprintf(`<iq type='result' id='%s' to='%s'><query xmlns='%s' node='%s'>%s</query></iq>`,
-				xmlEscape(el.Get("id")), xmlEscape(el.Get("from")), nsDiscoInf, xmlEscape(q.Get("node")), answer.String())
-			_, err = xmlstream.Copy(rw, tokens(reply))
-			return err
-		}))
-		c.mu.Lock()
-		c.serveErr = err
-		close(c.changed)
-		c.changed = make(chan struct{})
-		c.mu.Unlock()
-		close(c.done)
-	}()
-	t.Cleanup(c.shutdown)
-	t.Logf("%s: logged in, caps ver %s", c.JID, ver)
+	t.Logf("%s: caps ver %s", c.JID, ver)
 	rosterItems(t, c)
 	c.Send(t, `<presence><c xmlns='%s' hash='sha-1' node='https://xmppbox.test/client' ver='%s'/></presence>`, nsCaps, ver)
 	return c
-}
-
-// keep records a received stanza, as Client.handle does.
-func (c *Client) keep(el *Elem) {
-	c.t.Logf("%s <- %s", c.JID, el)
-	c.mu.Lock()
-	c.stanzas = append(c.stanzas, el)
-	c.taken = append(c.taken, false)
-	close(c.changed)
-	c.changed = make(chan struct{})
-	c.mu.Unlock()
-}
-
-func attr(start *xml.StartElement, local string) string {
-	for _, a := range start.Attr {
-		if a.Name.Space == "" && a.Name.Local == local {
-			return a.Value
-		}
-	}
-	return ""
 }
 
 // pepScript is a running testdata/slixmpp_pep.py whose stdout lines the test waits for.
