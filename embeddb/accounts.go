@@ -179,7 +179,9 @@ func (db *DB) purgeOwner(ctx context.Context, owner string, check, final func(tx
 			return final(txn)
 		})
 		if err != nil || done {
-			db.archive.forgetPrefs(owner) // the cache must not outlive the record
+			if err == nil {
+				err = db.archive.purge(ctx, owner) // its own instance: archive_db.go
+			}
 			return err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
 	"testing"
 	"time"
 
@@ -119,79 +118,6 @@ func TestArchiveRefusesBadInput(t *testing.T) {
 	}
 }
 
-// BenchmarkArchiveQuery measures queries on one account with 100,000 archived messages
-// (one year at ~270 a day, with 20 contacts), on disk: the last page (what a client asks
-// first when it opens a chat history), a one-day date range, the last page with one
-// contact, and a forward page in the middle. Each reports ns/op and p50/p99 in µs. The
-// archive is filled once, through Append (batched writes), which is reported as
-// fill-ns/msg.
-func BenchmarkArchiveQuery(b *testing.B) {
-	const (
-		owner    = "alice@example.org"
-		messages = 100_000
-		contacts = 20
-		page     = 50
-	)
-	db, err := embeddb.Open(embeddb.Options{Dir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	a := db.Archive()
-	ctx := context.Background()
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	step := 365 * 24 * time.Hour / messages
-	stanza := []byte(`<message xmlns='jabber:client' from='alice@example.org/phone' to='bob7@example.org' type='chat' id='a1b2c3d4'><body>see you at eight, bring the charger and the blue notebook</body><origin-id xmlns='urn:xmpp:sid:0' id='4a9f1c2e-7f0e-4c7b-9d6a-0c1b2f3e4d5a'/></message>`)
-	fillStart := time.Now()
-	var ids []string
-	for i := range messages {
-		id, err := a.Append(ctx, owner, mam.Record{
-			Time:   start.Add(time.Duration(i) * step),
-			With:   fmt.Sprintf("bob%d@example.org/phone", i%contacts),
-			Stanza: stanza,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if i%1000 == 0 {
-			ids = append(ids, id)
-		}
-	}
-	if _, err := a.Query(ctx, owner, mam.Query{}); err != nil { // waits for the writer
-		b.Fatal(err)
-	}
-	fill := time.Since(fillStart)
-
-	day := start.Add(200 * 24 * time.Hour)
-	cases := []struct {
-		name string
-		q    mam.Query
-		want int
-	}{
-		{"LastPage", mam.Query{Max: page, Last: true}, page},
-		{"DateRangePage", mam.Query{Start: day, End: day.Add(24*time.Hour - time.Nanosecond), Max: page}, page},
-		{"DateRangeLastPage", mam.Query{Start: day, End: day.Add(24*time.Hour - time.Nanosecond), Max: page, Last: true}, page},
-		{"WithLastPage", mam.Query{With: "bob7@example.org", Max: page, Last: true}, page},
-		{"AfterPage", mam.Query{After: ids[50], Max: page}, page},
-	}
-	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportMetric(float64(fill.Nanoseconds())/messages, "fill-ns/msg")
-			var lat []time.Duration
-			b.ReportAllocs()
-			for b.Loop() {
-				t0 := time.Now()
-				p, err := a.Query(ctx, owner, c.q)
-				lat = append(lat, time.Since(t0))
-				if err != nil || len(p.Items) != c.want {
-					b.Fatalf("Query: %d items, %v", len(p.Items), err)
-				}
-			}
-			reportPercentiles(b, lat)
-		})
-	}
-}
-
 // BenchmarkArchiveAppend is the cost of archiving one message as the router pays it (the
 // queueing; the commit happens in the background), and, through the final Query, the
 // writer's throughput.
@@ -216,17 +142,4 @@ func BenchmarkArchiveAppend(b *testing.B) {
 	if _, err := a.Query(ctx, "user0@example.org", mam.Query{}); err != nil {
 		b.Fatal(err)
 	}
-}
-
-// reportPercentiles adds the median and 99th percentile of lat, in µs.
-func reportPercentiles(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	at := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Nanoseconds()) / 1e3
-	}
-	b.ReportMetric(at(0.50), "p50-µs")
-	b.ReportMetric(at(0.99), "p99-µs")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +105,11 @@ func Open(opts Options) (*DB, error) {
 	db.offline = &Offline{db: db}
 	db.pep = &PEP{db: db}
 	db.vcards, db.private = &VCards{db: db}, &Private{db: db}
-	if db.archive, err = newArchive(db); err != nil {
+	archiveDir := ""
+	if !opts.InMemory {
+		archiveDir = filepath.Join(dir, archiveDirName)
+	}
+	if db.archive, err = newArchive(archiveDir, log); err != nil {
 		return nil, errors.Join(err, bdb.Close())
 	}
 	if !opts.InMemory { // value-log GC is refused in memory mode
@@ -118,7 +123,7 @@ func Open(opts Options) (*DB, error) {
 // database. Later calls return the first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.archive.close() // commits the records still queued
+		archiveErr := db.archive.close() // commits the records still queued
 		close(db.stopGC)
 		if db.gcDone != nil {
 			<-db.gcDone
@@ -126,6 +131,7 @@ func (db *DB) Close() error {
 		if err := db.bdb.Close(); err != nil {
 			db.closeErr = fmt.Errorf("embeddb: close: %w", err)
 		}
+		db.closeErr = errors.Join(db.closeErr, archiveErr)
 	})
 	return db.closeErr
 }

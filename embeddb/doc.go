@@ -9,8 +9,10 @@
 // is something a client was told is stored, such as an offline message whose
 // sender got no error, or a roster push already sent to the user's resources.
 // The one exception is the message archive (Archive.Append): its records are
-// committed in the background, in batches with one sync each, and a crash can
-// lose the last few milliseconds of them; archive.go says why.
+// committed in the background, in batches, and synced every tenth of a second,
+// so a crash can lose the last tenth of a second of them; archive.go says why.
+// It lives in its own Badger instance in the subdirectory archive/
+// (archive_db.go), with the keys marked (archive) below.
 //
 // # Key layout
 //
@@ -40,16 +42,17 @@
 //	pepitem\x00<owner>\x00<node>\x00<seq> one item (pep.go encodeItem); seq uint64 big-endian
 //	pepid\x00<owner>\x00<node>\x00<id>   the seq of item <id>, uint64 big-endian
 //	block\x00<owner>\x00<jid>           one XEP-0191 block list entry (any JID shape), empty value
-//	mam\x00<owner>\x00<id>              one archived message: uvarint length of With, With, the
-//	                                   stanza; <id> is 15 bytes, Unix µs uint64 big-endian then 7
-//	                                   random bytes, so key order is archive order
-//	mamwith\x00<owner>\x00<peer>\x00<id> the same record indexed by the bare JID of With, empty
-//	                                   value: queries "with" a contact read only its records
-//	mamcount\x00<owner>               number of archived messages, uint64 big-endian; absent
-//	                                   when there are none
-//	mamprefs\x00<owner>               mam.Prefs as JSON (XEP-0441)
-//	meta/mamclock                      newest archive time handed out, Unix µs uint64
-//	                                   big-endian: archive IDs keep growing across restarts
+//	mam\x00<owner>\x00<id>              (archive) a chunk of archived messages whose first
+//	                                   has <id>: 15 bytes, Unix µs uint64 big-endian then 7
+//	                                   random bytes, so key order is archive order; the
+//	                                   record count in the user byte (archive_chunk.go)
+//	mamwith\x00<owner>\x00<peer>\x00<id> (archive) the IDs of a chunk's messages with the
+//	                                   bare JID <peer>, 15 bytes each; count in the user byte
+//	mamcount\x00<owner>               (archive) number of archived messages, uint64
+//	                                   big-endian; absent when there are none
+//	mamprefs\x00<owner>               (archive) mam.Prefs as JSON (XEP-0441)
+//	meta/mamclock                      (archive) newest archive time handed out, Unix µs
+//	                                   uint64 big-endian: IDs keep growing across restarts
 //
 // The prefixes differ in the byte after their common part ("roster\x00" and
 // "rosterver\x00", "offline\x00" and "offlinemeta\x00"), so no prefix scan of

@@ -30,8 +30,9 @@ const (
 	kindPrivateCount = "privatecount"
 )
 
-// Kinds of the message archive (archive.go). "mam\x00" differs from the others in its
-// fourth byte, so no prefix scan of one returns keys of another.
+// Kinds of the message archive (archive.go), which has its own Badger instance
+// (archive_db.go). "mam\x00" differs from the others in its fourth byte, so no prefix
+// scan of one returns keys of another.
 const (
 	kindMam      = "mam"
 	kindMamWith  = "mamwith"
@@ -122,10 +123,9 @@ func offlineKey(owner string, seq uint64) []byte {
 // ownerKeys its single keys; DeleteAccount removes both.
 func ownerPrefixes(owner string) [][]byte {
 	return append([][]byte{rosterPrefix(owner), pendingPrefix(owner), offlinePrefix(owner), privatePrefix(owner),
-		mamPrefix(owner), mamWithOwnerPrefix(owner), blockPrefix(owner)}, pepOwnerPrefixes(owner)...)
+		blockPrefix(owner)}, pepOwnerPrefixes(owner)...)
 }
 
 func ownerKeys(owner string) [][]byte {
-	return [][]byte{rosterVerKey(owner), offlineMetaKey(owner), vcardKey(owner), vcardPhotoKey(owner), privateCountKey(owner),
-		mamCountKey(owner), mamPrefsKey(owner)}
+	return [][]byte{rosterVerKey(owner), offlineMetaKey(owner), vcardKey(owner), vcardPhotoKey(owner), privateCountKey(owner)}
 }

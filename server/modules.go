@@ -38,7 +38,7 @@ func (s *Server) registerModules(r *router.Router) {
 		offline.New(s.cfg.Offline, r.Domain(), s.cfg.Limits.MaxOfflineMessages, s.log.With("module", "offline")),
 		blocking.New(s.cfg.Blocklists, s.cfg.Rosters, r, s.log.With("module", "blocking")),
 		carbons.New(r, s.log.With("module", "carbons")),
-		mam.New(mam.Config{Archive: s.cfg.Archive, Rosters: s.cfg.Rosters, Retention: s.cfg.Limits.ArchiveRetention, Logger: s.log.With("module", "mam")}),
+		mam.New(mam.Config{Archive: s.cfg.Archive, Rosters: s.cfg.Rosters, Retention: s.cfg.Limits.ArchiveRetention, Logger: s.log.With("module", "mam")}), // after blocking: nothing refused is archived
 		ping.Module{},
 		version.Module{Version: buildVersion()},
 		entitytime.Module{Now: time.Now},

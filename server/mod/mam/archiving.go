@@ -3,6 +3,8 @@ package mam
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"mellium.im/xmpp/jid"
 
@@ -16,15 +18,15 @@ func (m *Module) outbound(ctx context.Context, res *session.Resource, st *stanza
 	if st.Name.Local != "message" || to.Domainpart() == "" || !archivable(st) {
 		return true
 	}
-	owner := res.JID().Bare()
-	if to.Bare().Equal(owner) {
+	owner, with := res.Bare(), to.String()
+	if bareOf(with) == owner {
 		// A message to one's own account reaches the inbound hook, which archives it:
 		// an archive holds each message once (XEP-0313 §5.1.1).
 		return true
 	}
 	// No <stanza-id/> on the way out: the recipient may not read the sender's archive
 	// (XEP-0313 §3.5).
-	m.archiveFor(ctx, owner, to, st)
+	m.archiveFor(ctx, owner, with, st)
 	return true
 }
 
@@ -34,22 +36,29 @@ func (m *Module) inbound(ctx context.Context, st *stanza.Element, to jid.JID) bo
 	if st.Name.Local != "message" {
 		return true
 	}
-	owner := to.Bare()
+	bare := to.Bare()
+	owner := bare.String()
 	// XEP-0359 §4 rule 3: a stanza-id claiming to be by this account's archive was not
 	// made here (the sender forged it, or it came back from elsewhere); drop it before
 	// the client takes it for an archive ID, whether or not this message is archived.
-	stripStanzaIDs(st, owner.String())
-	if !archivable(st) || !m.router.UserExists(ctx, owner) {
-		return true
-	}
-	from, err := jid.Parse(st.Get("from"))
-	if err != nil || from.Domainpart() == "" {
+	stripStanzaIDs(st, owner)
+	// 'from' was stamped by this server (a local client's full JID, or a server address),
+	// so it is a normalised JID.
+	from := st.Get("from")
+	if from == "" || !archivable(st) || !m.router.UserExists(ctx, bare) {
 		return true
 	}
 	if id := m.archiveFor(ctx, owner, from, st); id != "" {
-		st.Append(stanza.New(NSStanzaID, "stanza-id", "id", id, "by", owner.String()))
+		st.Append(stanza.New(NSStanzaID, "stanza-id", "id", id, "by", owner))
 	}
 	return true
+}
+
+// bareOf strips the resource from a JID string: neither the localpart nor the domain
+// holds a '/'.
+func bareOf(j string) string {
+	bare, _, _ := strings.Cut(j, "/")
+	return bare
 }
 
 // archivable applies XEP-0313 §5.1.1 the way Prosody's mod_mam does: chat and normal
@@ -74,21 +83,22 @@ func archivable(st *stanza.Element) bool {
 // archiveFor stores st in owner's archive when owner's preferences allow it, and returns
 // its ID ("" when it was not archived). A failure is logged, never fatal to the message:
 // delivery matters more than its copy.
-func (m *Module) archiveFor(ctx context.Context, owner, with jid.JID, st *stanza.Element) string {
+func (m *Module) archiveFor(ctx context.Context, owner, with string, st *stanza.Element) string {
 	ok, err := m.allowed(ctx, owner, with)
 	if err != nil {
-		m.log.LogAttrs(ctx, slog.LevelError, "archive preferences unreadable", slog.String("jid", owner.String()), slog.Any("err", err))
+		m.log.LogAttrs(ctx, slog.LevelError, "archive preferences unreadable", slog.String("jid", owner), slog.Any("err", err))
 	}
 	if !ok {
 		return ""
 	}
-	id, err := m.archive.Append(ctx, owner.String(), Record{
-		Time:   m.now(),
-		With:   with.String(),
-		Stanza: storedCopy(st, owner.String()).AppendXML(nil, stanza.NSClient),
+	id, err := m.archive.Append(ctx, owner, Record{
+		Time: m.now(),
+		With: with,
+		// Sized for a typical chat message, so that it is built in one allocation.
+		Stanza: storedCopy(st, owner).AppendXML(make([]byte, 0, 512), stanza.NSClient),
 	})
 	if err != nil {
-		m.log.LogAttrs(ctx, slog.LevelError, "message not archived", slog.String("jid", owner.String()), slog.Any("err", err))
+		m.log.LogAttrs(ctx, slog.LevelError, "message not archived", slog.String("jid", owner), slog.Any("err", err))
 		return ""
 	}
 	return id
@@ -101,10 +111,10 @@ func storedCopy(st *stanza.Element, owner string) *stanza.Element {
 	strip := func(c *stanza.Element) bool {
 		return c.Name.Space == nsChatStates || isOwnStanzaID(c, owner)
 	}
-	var dirty bool
-	for _, c := range st.ChildElements() {
-		dirty = dirty || strip(c)
-	}
+	dirty := slices.ContainsFunc(st.Children, func(n stanza.Node) bool {
+		c, ok := n.(*stanza.Element)
+		return ok && c != nil && strip(c)
+	})
 	if !dirty {
 		return st
 	}

@@ -10,6 +10,7 @@ import (
 	"xmppbox/embeddb"
 	"xmppbox/server/mod/mam"
 	"xmppbox/server/mod/mam/mamtest"
+	"xmppbox/server/mod/modtest"
 	"xmppbox/server/mod/roster/rostertest"
 	"xmppbox/server/router"
 	"xmppbox/server/session"
@@ -45,7 +46,7 @@ func BenchmarkRouteMessage(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			log := slog.New(slog.DiscardHandler)
-			r := router.New(jid.MustParse("example.test"), session.NewRegistry(), users{alice: true, bob: true}, log)
+			r := router.New(jid.MustParse("example.test"), session.NewRegistry(), modtest.Users{alice: true, bob: true}, log)
 			r.HandlePresence(func(context.Context, router.Presence) {}, func(context.Context, router.Presence) {})
 			archive := c.archive(b)
 			mam.New(mam.Config{Archive: archive, Rosters: rostertest.NewMemStore(), Logger: log}).Register(r)

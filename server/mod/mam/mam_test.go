@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"xmppbox/server/mod/mam"
 	"xmppbox/server/mod/mam/mamtest"
+	"xmppbox/server/mod/modtest"
 	"xmppbox/server/mod/roster"
 	"xmppbox/server/mod/roster/rostertest"
 	"xmppbox/server/router"
@@ -33,33 +33,6 @@ const (
 	carolPad   = "carol@example.test/pad"
 )
 
-// fakeConn records what is queued for a resource.
-type fakeConn struct {
-	mu  sync.Mutex
-	got []*stanza.Element
-}
-
-func (c *fakeConn) Send(el *stanza.Element) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.got = append(c.got, el.Copy())
-	return nil
-}
-func (c *fakeConn) Close(*stanza.StreamError) {}
-func (c *fakeConn) RemoteAddr() string        { return "test" }
-
-func (c *fakeConn) take() []*stanza.Element {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	got := c.got
-	c.got = nil
-	return got
-}
-
-type users map[string]bool
-
-func (u users) UserExists(_ context.Context, bare string) (bool, error) { return u[bare], nil }
-
 // fixture is a router with the mam module over a MemStore, and alice (two resources),
 // bob and carol online.
 type fixture struct {
@@ -68,7 +41,7 @@ type fixture struct {
 	store   *mamtest.MemStore
 	rosters *rostertest.MemStore
 	res     map[string]*session.Resource
-	conns   map[string]*fakeConn
+	conns   map[string]*modtest.Conn
 	offline []string
 	now     time.Time
 }
@@ -80,9 +53,9 @@ func newFixture(t *testing.T) *fixture {
 		store:   mamtest.NewMemStore(),
 		rosters: rostertest.NewMemStore(),
 		res:     map[string]*session.Resource{},
-		conns:   map[string]*fakeConn{},
+		conns:   map[string]*modtest.Conn{},
 	}
-	f.r = router.New(jid.MustParse("example.test"), session.NewRegistry(), users{alice: true, bob: true, carol: true, "dave@example.test": true}, log)
+	f.r = router.New(jid.MustParse("example.test"), session.NewRegistry(), modtest.Users{alice: true, bob: true, carol: true, "dave@example.test": true}, log)
 	f.r.HandlePresence(func(context.Context, router.Presence) {}, func(context.Context, router.Presence) {})
 	f.r.HandleOffline(func(_ context.Context, to jid.JID, _ *stanza.Element) error {
 		f.offline = append(f.offline, to.String())
@@ -91,7 +64,7 @@ func newFixture(t *testing.T) *fixture {
 	f.m = mam.New(mam.Config{Archive: f.store, Rosters: f.rosters, Logger: log})
 	f.m.Register(f.r)
 	for _, full := range []string{aliceDesk, alicePhone, bobLaptop, carolPad} {
-		c := &fakeConn{}
+		c := &modtest.Conn{}
 		res := session.NewResource(jid.MustParse(full), c)
 		f.r.Bind(res)
 		res.SetPresence(stanza.New(stanza.NSClient, "presence"), 0)
@@ -120,9 +93,9 @@ func (f *fixture) chat(t *testing.T, full, to, body string) {
 // iq has full send an IQ and returns the response and the stanzas that came before it.
 func (f *fixture) iq(t *testing.T, full, raw string) (resp *stanza.Element, before []*stanza.Element) {
 	t.Helper()
-	f.conns[full].take()
+	f.conns[full].Take()
 	f.send(t, full, raw)
-	got := f.conns[full].take()
+	got := f.conns[full].Take()
 	if len(got) == 0 || got[len(got)-1].Name.Local != "iq" {
 		t.Fatalf("no IQ response to %s; got %v", raw, got)
 	}
@@ -158,7 +131,7 @@ func body(el *stanza.Element) string {
 func TestArchivesBothCopies(t *testing.T) {
 	f := newFixture(t)
 	f.chat(t, aliceDesk, bob, "hi")
-	got := f.conns[bobLaptop].take()
+	got := f.conns[bobLaptop].Take()
 	if len(got) != 1 {
 		t.Fatalf("bob got %d stanzas, want 1", len(got))
 	}
@@ -183,7 +156,7 @@ func TestArchivesBothCopies(t *testing.T) {
 	}
 	// The sender's other resource got nothing from this module, and the sender's copy
 	// carries no ID of bob's archive back.
-	if got := f.conns[alicePhone].take(); len(got) != 0 {
+	if got := f.conns[alicePhone].Take(); len(got) != 0 {
 		t.Errorf("alice's phone got %v", got)
 	}
 }
@@ -221,7 +194,7 @@ func TestWhatIsArchived(t *testing.T) {
 			if na != want || nb != want {
 				t.Errorf("archived for alice %d, for bob %d; want %d each", na, nb, want)
 			}
-			for _, el := range f.conns[bobLaptop].take() {
+			for _, el := range f.conns[bobLaptop].Take() {
 				if ids := stanzaIDs(el); len(ids) != want {
 					t.Errorf("delivered with stanza-ids %v, want %d", ids, want)
 				}
@@ -240,7 +213,7 @@ func TestChatStatesNotStored(t *testing.T) {
 		}
 	}
 	// The delivered message keeps its chat state.
-	got := f.conns[bobLaptop].take()
+	got := f.conns[bobLaptop].Take()
 	if len(got) != 1 || got[0].Child("http://jabber.org/protocol/chatstates", "active") == nil {
 		t.Errorf("bob got %v", got)
 	}
@@ -262,7 +235,7 @@ func TestForgedStanzaID(t *testing.T) {
 				`<stanza-id xmlns='urn:xmpp:sid:0' by='bob@example.test' id='forged'/>`+
 				`<stanza-id xmlns='urn:xmpp:sid:0' by='BOB@example.test' id='forged-too'/>`+
 				`<stanza-id xmlns='urn:xmpp:sid:0' by='room@muc.example.test' id='theirs'/></message>`)
-			got := f.conns[bobLaptop].take()
+			got := f.conns[bobLaptop].Take()
 			if len(got) != 1 {
 				t.Fatalf("bob got %d stanzas", len(got))
 			}
@@ -290,7 +263,7 @@ func TestSelfMessageArchivedOnce(t *testing.T) {
 	if len(recs) != 1 {
 		t.Fatalf("alice's archive has %d records, want 1", len(recs))
 	}
-	got := f.conns[alicePhone].take()
+	got := f.conns[alicePhone].Take()
 	if len(got) != 1 || strings.Join(stanzaIDs(got[0]), "") != alice+" "+recs[0].ID {
 		t.Errorf("alice's phone got %v", got)
 	}
@@ -329,7 +302,7 @@ func converse(t *testing.T, f *fixture, n int) []mam.Record {
 			f.chat(t, bobLaptop, alice, "m"+strconv.Itoa(i))
 		}
 	}
-	f.conns[aliceDesk].take()
+	f.conns[aliceDesk].Take()
 	recs := f.archive(t, alice)
 	if len(recs) != n {
 		t.Fatalf("alice's archive has %d records, want %d", len(recs), n)
@@ -564,7 +537,7 @@ func TestFeatures(t *testing.T) {
 		}
 	}
 	// Without an archive the module advertises nothing and archives nothing.
-	r := router.New(jid.MustParse("example.test"), session.NewRegistry(), users{}, slog.New(slog.DiscardHandler))
+	r := router.New(jid.MustParse("example.test"), session.NewRegistry(), modtest.Users{}, slog.New(slog.DiscardHandler))
 	mam.New(mam.Config{}).Register(r)
 	if len(r.AccountFeatures()) != 0 {
 		t.Errorf("features without an archive: %v", r.AccountFeatures())
@@ -595,7 +568,7 @@ func TestPrefs(t *testing.T) {
 	if n := len(f.archive(t, bob)); n != 2 {
 		t.Errorf("bob's archive has %d records, want 2: his preferences are his", n)
 	}
-	for _, el := range f.conns[aliceDesk].take() {
+	for _, el := range f.conns[aliceDesk].Take() {
 		if el.Name.Local == "message" && len(stanzaIDs(el)) != 0 {
 			t.Errorf("unarchived message delivered with a stanza-id: %s", el)
 		}

@@ -18,15 +18,15 @@ const defaultPolicy = Always
 
 // allowed applies owner's preferences to a message with 'with' (XEP-0441 §2.3): a listed
 // full JID matches only itself, a listed bare JID every JID of that bare JID; a JID on
-// both lists is never archived; others get the default.
-func (m *Module) allowed(ctx context.Context, owner, with jid.JID) (bool, error) {
-	p, err := m.archive.Prefs(ctx, owner.String())
+// both lists is never archived; others get the default. Both are normalised JIDs.
+func (m *Module) allowed(ctx context.Context, owner, with string) (bool, error) {
+	p, err := m.archive.Prefs(ctx, owner)
 	if err != nil {
 		return defaultPolicy == Always, err
 	}
+	bare := bareOf(with)
 	if len(p.Always)+len(p.Never) > 0 {
-		full, bare := with.String(), with.Bare().String()
-		matches := func(listed string) bool { return listed == full || listed == bare }
+		matches := func(listed string) bool { return listed == with || listed == bare }
 		if slices.ContainsFunc(p.Never, matches) {
 			return false, nil
 		}
@@ -38,11 +38,10 @@ func (m *Module) allowed(ctx context.Context, owner, with jid.JID) (bool, error)
 	case Never:
 		return false, nil
 	case Roster:
-		bare := with.Bare()
-		if bare.Equal(owner) {
+		if bare == owner {
 			return true, nil // one's own account counts as a contact
 		}
-		_, err := m.rosters.Item(ctx, owner.String(), bare.String())
+		_, err := m.rosters.Item(ctx, owner, bare)
 		switch {
 		case err == nil:
 			return true, nil

@@ -25,7 +25,8 @@ type Archive interface {
 	// A record is visible to every Query that starts after Append returned. A store may
 	// write records in the background, in batches: a record can then be lost if the
 	// process dies a few milliseconds after Append returned (see embeddb's doc for why
-	// that is the trade made for archives). The store keeps its own copy of r.Stanza.
+	// that is the trade made for archives). The store keeps r.Stanza: the caller must not
+	// change it afterwards (it is built for the call; copying it would cost the hot path).
 	Append(ctx context.Context, owner string, r Record) (id string, err error)
 
 	// Query returns one page of owner's records matching q, oldest first, with the
