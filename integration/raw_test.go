@@ -127,3 +127,35 @@ func substitute(t *testing.T, srv *Server, s string) string {
 		}
 	})
 }
+
+// TestServerPingDeadClient: the server pings a silent client and drops it when the ping
+// goes unanswered (testdata/keepalive/dead-client.xml).
+func TestServerPingDeadClient(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverOpts{Config: map[string]string{
+		"limits.ping_interval": `"1s"`,
+		"limits.ping_timeout":  `"1s"`,
+	}})
+	srv.AddUser(t, "alice", "alice-pw-1")
+	runTranscript(t, srv, filepath.Join("testdata", "keepalive", "dead-client.xml"))
+}
+
+// TestServerPingLiveClient: a client that answers the server's pings stays connected
+// through several ping intervals.
+func TestServerPingLiveClient(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverOpts{Config: map[string]string{
+		"limits.ping_interval": `"1s"`,
+		"limits.ping_timeout":  `"1s"`,
+	}})
+	srv.AddUser(t, "alice", "alice-pw-1")
+	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{})
+	alice.Presence(t)
+	isPing := func(e *Elem) bool { return e.Is(nsClient, "iq") && e.Child("urn:xmpp:ping", "ping") != nil }
+	// mellium answers each ping (service-unavailable is an answer too): three pings in a
+	// row mean the connection survived two ping timeouts.
+	for i := 0; i < 3; i++ {
+		alice.WaitFor(t, "a ping from the server", isPing)
+	}
+	alice.Ping(t)
+}

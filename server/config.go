@@ -55,6 +55,7 @@ type Limits struct {
 	MaxOfflineMessages  int           // per account; default 1,000
 	ResumeTimeout       time.Duration // XEP-0198 resumption window; default 5 min
 	PingInterval        time.Duration // quiet time before a client is pinged; default 5 min
+	PingTimeout         time.Duration // how long a pinged client may stay quiet; default 1 min
 	MaxVCardBytes       int           // XML of one vCard (XEP-0054); default 256 KiB
 	ArchiveRetention    time.Duration // how long archived messages are kept (XEP-0313); default 1 year
 }

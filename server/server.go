@@ -83,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 			NegotiationTimeout:  cfg.Limits.NegotiationTimeout,
 			ResumeTimeout:       cfg.Limits.ResumeTimeout,
 			PingInterval:        cfg.Limits.PingInterval,
+			PingTimeout:         cfg.Limits.PingTimeout,
 		},
 	})
 	return s, nil

@@ -136,6 +136,7 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 			NegotiationTimeout:  cfg.Limits.NegotiationTimeout,
 			ResumeTimeout:       cfg.Limits.ResumeTimeout,
 			PingInterval:        cfg.Limits.PingInterval,
+			PingTimeout:         cfg.Limits.PingTimeout,
 			MaxOfflineMessages:  cfg.Limits.MaxOfflineMessages,
 			MaxVCardBytes:       cfg.Limits.MaxVCardBytes,
 			ArchiveRetention:    cfg.MAM.Retention,

@@ -94,6 +94,7 @@ type Limits struct {
 	MaxOfflineMessages  int           `toml:"max_offline_messages"`
 	ResumeTimeout       time.Duration `toml:"resume_timeout"`
 	PingInterval        time.Duration `toml:"ping_interval"`
+	PingTimeout         time.Duration `toml:"ping_timeout"`
 	MaxVCardBytes       int           `toml:"max_vcard_bytes"`
 }
 
@@ -201,7 +202,7 @@ func Load(path string, o Overrides) (*Config, error) {
 		return nil, fmt.Errorf("%s: unknown setting %q (check its spelling and its [table])", at(k), k)
 	}
 	// The toml package reads an integer as nanoseconds: "60" would be 60 ns, not a minute.
-	for _, key := range []string{"negotiation_timeout", "resume_timeout", "ping_interval"} {
+	for _, key := range []string{"negotiation_timeout", "resume_timeout", "ping_interval", "ping_timeout"} {
 		if md.Type("limits", key) == "Integer" {
 			return nil, fmt.Errorf("%s: limits.%s needs a unit: write it as a string such as \"60s\"",
 				at("limits."+key), key)
@@ -277,6 +278,7 @@ func (c *Config) Validate() error {
 		{"limits.negotiation_timeout", int64(c.Limits.NegotiationTimeout)},
 		{"limits.resume_timeout", int64(c.Limits.ResumeTimeout)},
 		{"limits.ping_interval", int64(c.Limits.PingInterval)},
+		{"limits.ping_timeout", int64(c.Limits.PingTimeout)},
 		{"limits.max_offline_messages", int64(c.Limits.MaxOfflineMessages)},
 		{"limits.max_vcard_bytes", int64(c.Limits.MaxVCardBytes)},
 		{"mam.retention", int64(c.MAM.Retention)},

@@ -64,6 +64,7 @@ negotiation_timeout = {{q .Limits.NegotiationTimeout.String}}    # TCP accept to
 max_offline_messages = {{.Limits.MaxOfflineMessages}}      # per account; 0 = 1000
 resume_timeout = {{q .Limits.ResumeTimeout.String}}    # a broken stream-management session waits this long for its client; "0s" = 5m
 ping_interval = {{q .Limits.PingInterval.String}}    # quiet time before the server pings a client (XEP-0199); "0s" = 5m
+ping_timeout = {{q .Limits.PingTimeout.String}}    # a pinged client that stays quiet this long is disconnected; "0s" = 1m
 max_vcard_bytes = {{.Limits.MaxVCardBytes}}      # XML of one vCard (XEP-0054); 0 = 262144 (256 KiB)
 
 # The message archive (XEP-0313): every account's 1:1 messages, from which clients fetch

@@ -8,6 +8,9 @@ import (
 	"xmppbox/server/stanza"
 )
 
+// deadPeerGrace is how long an unanswered ping's stream error may take to leave.
+const deadPeerGrace = 5 * time.Second
+
 // activityReader notes when the client last sent anything, so the keepalive timer can
 // tell a quiet client from a dead one without touching the read path's deadlines (an
 // expired deadline would end the XML decoder for good).
@@ -44,8 +47,9 @@ func (c *conn) startKeepalive() {
 		switch {
 		case pingedAt != 0 && last < pingedAt:
 			c.closeReason(&stanza.StreamError{Condition: stanza.ConnectionTimeout, Text: "no answer to ping"}, CloseTimeout)
-			// The socket may be a black hole: do not wait for the writer.
-			c.nc.Close()
+			// The stream error goes out if the socket still takes it; a black hole must
+			// not hold the connection for a whole write timeout.
+			time.AfterFunc(deadPeerGrace, func() { c.nc.Close() })
 			return
 		case now.Sub(time.Unix(0, last)) >= interval:
 			pingedAt = now.UnixNano()
