@@ -67,6 +67,22 @@ func TestPEPOMEMOAccess(t *testing.T) {
 		}
 	})
 
+	t.Run("vCard4 over PEP (XEP-0292)", func(t *testing.T) {
+		card := `<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><fn><text>Alice Liddell</text></fn><nickname><text>alice</text></nickname></vcard>`
+		res := alice.IQ(t, publishIQ("urn:xmpp:vcard4", "current", card, "pubsub#access_model", "presence"))
+		if res.Get("type") != "result" {
+			t.Fatalf("publish vCard4: %s", res)
+		}
+		items := pepItems(t, bob, aliceJID, "urn:xmpp:vcard4", "")
+		if len(items) != 1 || items[0].Child("urn:ietf:params:xml:ns:vcard-4.0", "vcard") == nil {
+			t.Fatalf("bob, a subscriber, reads alice's vCard4 items %v, want the card", items)
+		}
+		denied := carol.IQ(t, itemsIQ(aliceJID, "urn:xmpp:vcard4", ""))
+		if denied.Get("type") != "error" {
+			t.Errorf("carol, a stranger, read a presence-model vCard4: %s", denied)
+		}
+	})
+
 	omemo := []struct{ node, id, payload string }{
 		{nodeAxolotlList, "current", `<list xmlns='eu.siacs.conversations.axolotl'><device id='31415'/></list>`},
 		{"eu.siacs.conversations.axolotl.bundles:31415", "current", `<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic signedPreKeyId='1'>BQ==</signedPreKeyPublic><identityKey>BQ==</identityKey><prekeys><preKeyPublic preKeyId='1'>BQ==</preKeyPublic></prekeys></bundle>`},
