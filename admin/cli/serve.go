@@ -102,7 +102,7 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	}
 	certs, err := tlsconf.New(ctx, tlsconf.Config{
 		DataDir: dir,
-		// TODO(#3): add the service subdomains as their modules arrive.
+		// TODO(#5): add the service subdomains (conference, upload, proxy) as their modules arrive.
 		Domains: []string{cfg.Domain},
 		ACME:    acme,
 		Logger:  log,
