@@ -19,16 +19,8 @@ func (b *Blocklists) Blocked(ctx context.Context, owner string) ([]string, error
 		return nil, err
 	}
 	var jids []string
-	prefix := blockPrefix(owner)
 	err := b.db.view(ctx, func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.PrefetchValues = false
-		opts.Prefix = prefix
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			jids = append(jids, string(it.Item().Key()[len(prefix):]))
-		}
+		jids = keySuffixes(txn, blockPrefix(owner))
 		return nil
 	})
 	if err != nil {

@@ -82,16 +82,8 @@ func (p *PEP) Nodes(ctx context.Context, owner string) ([]string, error) {
 		return nil, err
 	}
 	var names []string
-	prefix := pepNodePrefix(owner)
 	err := p.db.view(ctx, func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.PrefetchValues = false
-		opts.Prefix = prefix
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			names = append(names, string(it.Item().Key()[len(prefix):]))
-		}
+		names = keySuffixes(txn, pepNodePrefix(owner))
 		return nil
 	})
 	if err != nil {
@@ -409,21 +401,10 @@ func writeNodeMeta(txn *badger.Txn, owner, node string, m nodeMeta) error {
 
 // readSeq reads an item's seq from its pepid key; fs.ErrNotExist when absent.
 func readSeq(txn *badger.Txn, k []byte) (uint64, error) {
-	item, err := txn.Get(k)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	seq, ok, err := getUint64(txn, k)
+	if err == nil && !ok {
 		return 0, fs.ErrNotExist
 	}
-	if err != nil {
-		return 0, err
-	}
-	var seq uint64
-	err = item.Value(func(v []byte) error {
-		if len(v) != 8 {
-			return fmt.Errorf("pep item index %q: %d bytes, want 8", k, len(v))
-		}
-		seq = binary.BigEndian.Uint64(v)
-		return nil
-	})
 	return seq, err
 }
 

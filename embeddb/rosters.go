@@ -220,21 +220,7 @@ func bumpVersion(txn *badger.Txn, owner string) (uint64, error) {
 
 // readUint64 reads a big-endian counter; a missing key reads as 0.
 func readUint64(txn *badger.Txn, k []byte) (uint64, error) {
-	item, err := txn.Get(k)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var n uint64
-	err = item.Value(func(v []byte) error {
-		if len(v) != 8 {
-			return fmt.Errorf("counter %q: %d bytes, want 8", k, len(v))
-		}
-		n = binary.BigEndian.Uint64(v)
-		return nil
-	})
+	n, _, err := getUint64(txn, k)
 	return n, err
 }
 
