@@ -32,8 +32,8 @@ type conn struct {
 	user    string // authenticated localpart
 	res     *session.Resource
 
-	lastRead  atomic.Int64 // see activityReader
-	keepalive *time.Timer  // owned by startKeepalive's timer function once started
+	lastRead  atomic.Int64               // see activityReader
+	keepalive atomic.Pointer[time.Timer] // the ping timer of startKeepalive
 
 	wmu sync.Mutex
 	// w is the transport writes go to: nc, then the TLS connection. Guarded by wmu.
@@ -91,7 +91,7 @@ func (c *conn) serve(ctx context.Context, directTLS bool) {
 		defer c.srv.forget(c)
 		c.startKeepalive()
 		err := c.readStanzas(ctx)
-		c.keepalive.Stop()
+		c.keepalive.Load().Stop()
 		c.finish(ctx, err)
 	})
 }

@@ -2,6 +2,7 @@ package c2s
 
 import (
 	"io"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -56,13 +57,17 @@ func (c *conn) startKeepalive() {
 			ping := stanza.New(stanza.NSClient, "iq", "type", "get", "id", "ping-"+newID(), "from", c.srv.cfg.Domain.String(), "to", c.res.Full())
 			ping.Append(stanza.New("urn:xmpp:ping", "ping"))
 			c.sendUncounted(ping)
-			c.keepalive.Reset(timeout)
+			c.keepalive.Load().Reset(timeout)
 		default:
 			pingedAt = 0
-			c.keepalive.Reset(interval - now.Sub(time.Unix(0, last)))
+			c.keepalive.Load().Reset(interval - now.Sub(time.Unix(0, last)))
 		}
 	}
-	c.keepalive = time.AfterFunc(interval, tick)
+	// The timer is published before it is armed: tick reads it, possibly on another
+	// goroutine, as soon as it first fires.
+	t := time.AfterFunc(math.MaxInt64, tick)
+	c.keepalive.Store(t)
+	t.Reset(interval)
 }
 
 // sendUncounted queues a server ping. It goes around stream management's unacked
