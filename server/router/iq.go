@@ -14,7 +14,7 @@ import (
 // deliverIQ routes an IQ to a handler of the server, to an account's handler, or to a resource.
 func (r *Router) deliverIQ(ctx context.Context, st *stanza.Element, from, to jid.JID, res *session.Resource) {
 	if !r.IsLocal(to) {
-		r.remote(ctx, st)
+		r.remote(ctx, st, to)
 		return
 	}
 	typ := st.Get("type")

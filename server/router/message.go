@@ -12,7 +12,7 @@ import (
 // deliverMessage applies RFC 6121 §8.5 to a message addressed to 'to'.
 func (r *Router) deliverMessage(ctx context.Context, st *stanza.Element, to jid.JID) {
 	if !r.IsLocal(to) {
-		r.remote(ctx, st)
+		r.remote(ctx, st, to)
 		return
 	}
 	typ := st.Get("type")

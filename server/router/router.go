@@ -41,6 +41,9 @@ type Router struct {
 	accountIdentities []Identity // set during registration, read-only afterwards
 
 	pending pendingIQs
+
+	services    map[string]ServiceHandler // by domain; set during registration
+	serviceList []Service
 }
 
 // New returns a router for domain with no modules registered.
@@ -144,7 +147,7 @@ func (r *Router) RoutePresence(ctx context.Context, p Presence) {
 
 func (r *Router) routePresence(ctx context.Context, p Presence) {
 	if !r.IsLocal(p.To) {
-		r.remote(ctx, p.Stanza)
+		r.remote(ctx, p.Stanza, p.To)
 		return
 	}
 	if p.To.Localpart() == "" {
@@ -183,9 +186,13 @@ func (r *Router) Bounce(ctx context.Context, st *stanza.Element, e stanza.Error)
 	r.Route(ctx, reply)
 }
 
-// remote handles stanzas for other domains: there is no federation yet, so the sender
-// learns the remote server cannot be reached.
-func (r *Router) remote(ctx context.Context, st *stanza.Element) {
+// remote handles stanzas for other domains: a service of this server takes its own;
+// for the rest there is no federation yet, so the sender learns the remote server cannot
+// be reached.
+func (r *Router) remote(ctx context.Context, st *stanza.Element, to jid.JID) {
+	if r.toService(ctx, st, to) {
+		return
+	}
 	r.Bounce(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.RemoteServerNotFound})
 }
 

@@ -55,8 +55,11 @@ func (m *Module) serverItems(_ context.Context, iq router.IQ) (*stanza.Element, 
 	if iq.Payload.Get("node") != "" {
 		return nil, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound}
 	}
-	// No services (conference, upload, proxy) yet: they arrive with their issues.
-	return stanza.New(NSItems, "query"), nil
+	q := stanza.New(NSItems, "query")
+	for _, svc := range m.router.Services() {
+		q.Append(stanza.New(NSItems, "item", "jid", svc.Domain, "name", svc.Name))
+	}
+	return q, nil
 }
 
 func (m *Module) accountInfo(ctx context.Context, iq router.IQ) (*stanza.Element, error) {
