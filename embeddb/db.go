@@ -160,6 +160,9 @@ func (db *DB) VCards() *VCards { return db.vcards }
 // Private returns the private XML store (private.Store).
 func (db *DB) Private() *Private { return db.private }
 
+// Rooms returns the persistent MUC room store (muc.Store).
+func (db *DB) Rooms() *Rooms { return &Rooms{db: db} }
+
 // Archive returns the message archive (mam.Archive).
 func (db *DB) Archive() *Archive { return db.archive }
 

@@ -42,6 +42,7 @@
 //	pepitem\x00<owner>\x00<node>\x00<seq> one item (pep.go encodeItem); seq uint64 big-endian
 //	pepid\x00<owner>\x00<node>\x00<id>   the seq of item <id>, uint64 big-endian
 //	block\x00<owner>\x00<jid>           one XEP-0191 block list entry (any JID shape), empty value
+//	mucroom\x00<room>                  a persistent XEP-0045 room: muc.Stored as JSON
 //	mam\x00<owner>\x00<id>              (archive) a chunk of archived messages whose first
 //	                                   has <id>: 15 bytes, Unix µs uint64 big-endian then 7
 //	                                   random bytes, so key order is archive order; the

@@ -8,6 +8,7 @@ import (
 
 	"xmppbox/server/mod/blocking"
 	"xmppbox/server/mod/mam"
+	"xmppbox/server/mod/muc"
 	"xmppbox/server/mod/offline"
 	"xmppbox/server/mod/pep"
 	"xmppbox/server/mod/private"
@@ -40,9 +41,19 @@ type Config struct {
 	Blocklists blocking.Store
 	// Archive keeps message archives (XEP-0313); nil turns archiving off.
 	Archive mam.Archive
+	// MUC configures the XEP-0045 chat room service; Rooms keeps its persistent rooms
+	// and must be set when MUC.Enabled.
+	MUC   MUC
+	Rooms muc.Store
 
 	Logger *slog.Logger
 	Limits Limits
+}
+
+// MUC configures the multi-user chat service (XEP-0045).
+type MUC struct {
+	Enabled bool
+	Options muc.Options // Domain "" = "conference."+Domain; zero limits take the defaults
 }
 
 // Limits bound what one peer can make the server do. Zero values take the defaults.

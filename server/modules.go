@@ -9,6 +9,7 @@ import (
 	"xmppbox/server/mod/disco"
 	"xmppbox/server/mod/entitytime"
 	"xmppbox/server/mod/mam"
+	"xmppbox/server/mod/muc"
 	"xmppbox/server/mod/offline"
 	"xmppbox/server/mod/pep"
 	"xmppbox/server/mod/ping"
@@ -46,6 +47,9 @@ func (s *Server) registerModules(r *router.Router) {
 		priv,
 		pep.New(s.cfg.PEP, r, s.cfg.Rosters, pep.Options{Private: priv}, s.log.With("module", "pep")), // after blocking: a blocked contact's presence never joins an audience
 		reg,
+	}
+	if s.cfg.MUC.Enabled {
+		modules = append(modules, muc.New(r, s.cfg.Rooms, s.cfg.MUC.Options, s.log.With("module", "muc"))) // after presence: its unavailable reaches rooms first
 	}
 	for _, m := range modules {
 		m.Register(r)

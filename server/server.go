@@ -58,6 +58,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: a store is missing")
 	case cfg.PEP == nil:
 		return nil, errors.New("server: a store is missing")
+	case cfg.MUC.Enabled && cfg.Rooms == nil:
+		return nil, errors.New("server: a store is missing")
 	case cfg.Logger == nil:
 		return nil, errors.New("server: no logger")
 	}

@@ -21,6 +21,7 @@ import (
 	"xmppbox/embeddb"
 	"xmppbox/server"
 	"xmppbox/server/mod/mam"
+	"xmppbox/server/mod/muc"
 	"xmppbox/server/mod/register"
 	"xmppbox/server/tlsconf"
 )
@@ -127,7 +128,10 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		PEP:        db.PEP(),
 		Blocklists: db.Blocklists(),
 		Archive:    archiveIf(cfg.MAM.Enabled, db),
-		Logger:     log,
+		MUC: server.MUC{Enabled: cfg.MUC.Enabled, Options: muc.Options{Domain: cfg.MUC.Domain,
+			MaxOccupants: cfg.MUC.MaxOccupants, MaxRoomsPerUser: cfg.MUC.MaxRoomsPerUser}},
+		Rooms:  db.Rooms(),
+		Logger: log,
 		Limits: server.Limits{
 			MaxStanzaBytes:      cfg.Limits.MaxStanzaBytes,
 			MaxConnections:      cfg.Limits.MaxConnections,

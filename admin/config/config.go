@@ -42,6 +42,7 @@ type Config struct {
 	ACME      *ACME     `toml:"acme"` // nil: certificates come from the local CA
 	Limits    Limits    `toml:"limits"`
 	MAM       MAM       `toml:"mam"`
+	MUC       MUC       `toml:"muc"`
 
 	// origin maps a setting's key ("listeners.c2s_addr") to where its value came from
 	// ("xmppbox.toml:7", "--c2s-addr", "XMPPBOX_C2S_ADDR"), so errors can point there.
@@ -75,6 +76,14 @@ type Register struct {
 type MAM struct {
 	Enabled   bool          `toml:"enabled"`   // archive 1:1 messages; on by default
 	Retention time.Duration `toml:"retention"` // how long messages are kept; 0 means a year
+}
+
+// MUC configures the chat room service (XEP-0045).
+type MUC struct {
+	Enabled         bool   `toml:"enabled"`            // serve chat rooms; on by default
+	Domain          string `toml:"domain"`             // the service's domain; "" = "conference." + domain
+	MaxOccupants    int    `toml:"max_occupants"`      // per room; 0 = 200
+	MaxRoomsPerUser int    `toml:"max_rooms_per_user"` // rooms one account may create; 0 = 20
 }
 
 // ACME selects an ACME certificate authority instead of the local CA.
@@ -112,6 +121,7 @@ func Default(domain string) *Config {
 		},
 		Auth: Auth{SCRAMIterations: DefaultSCRAMIterations},
 		MAM:  MAM{Enabled: true},
+		MUC:  MUC{Enabled: true},
 	}
 }
 
@@ -282,6 +292,8 @@ func (c *Config) Validate() error {
 		{"limits.max_offline_messages", int64(c.Limits.MaxOfflineMessages)},
 		{"limits.max_vcard_bytes", int64(c.Limits.MaxVCardBytes)},
 		{"mam.retention", int64(c.MAM.Retention)},
+		{"muc.max_occupants", int64(c.MUC.MaxOccupants)},
+		{"muc.max_rooms_per_user", int64(c.MUC.MaxRoomsPerUser)},
 	} {
 		if l.n < 0 {
 			return c.errorf(l.key, "%s must not be negative (0 means the default)", l.key)

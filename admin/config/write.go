@@ -72,6 +72,13 @@ max_vcard_bytes = {{.Limits.MaxVCardBytes}}      # XML of one vCard (XEP-0054); 
 [mam]
 enabled = {{.MAM.Enabled}}
 retention = {{q .MAM.Retention.String}}    # how long messages are kept; "0s" = 8760h (a year)
+
+# Chat rooms (XEP-0045 multi-user chat), served on their own domain.
+[muc]
+enabled = {{.MUC.Enabled}}
+domain = {{q .MUC.Domain}}    # "" = "conference." + domain
+max_occupants = {{.MUC.MaxOccupants}}    # per room; 0 = 200
+max_rooms_per_user = {{.MUC.MaxRoomsPerUser}}    # rooms one account may create; 0 = 20
 `))
 
 // Marshal renders c as a commented configuration file.

@@ -106,11 +106,29 @@ func New(t *testing.T, localparts []string, register func(r *router.Router)) *Fi
 	}
 	f := &Fixture{}
 	f.Router = router.New(jid.MustParse(Domain), session.NewRegistry(), users, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	f.Router.HandlePresence(func(_ context.Context, p router.Presence) {
+	f.Router.HandlePresence(func(ctx context.Context, p router.Presence) {
 		f.mu.Lock()
-		defer f.mu.Unlock()
 		f.presence = append(f.presence, p.Stanza.Copy())
-	}, func(context.Context, router.Presence) {})
+		f.mu.Unlock()
+		// Directed presence to a service domain (such as a MUC service) reaches the service.
+		for _, svc := range f.Router.Services() {
+			if p.To.Domainpart() == svc.Domain {
+				f.Router.RoutePresence(ctx, p)
+			}
+		}
+	}, func(_ context.Context, p router.Presence) {
+		// Presence to an account (from a service) reaches the addressed resource, or all.
+		bare := p.To.Bare().String()
+		if p.To.Resourcepart() != "" {
+			if res := f.Router.Sessions().Resource(bare, p.To.String()); res != nil {
+				res.Send(p.Stanza)
+			}
+			return
+		}
+		for _, res := range f.Router.Sessions().Resources(bare) {
+			res.Send(p.Stanza)
+		}
+	})
 	register(f.Router)
 	return f
 }
