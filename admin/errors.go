@@ -15,6 +15,12 @@ var ErrUserExists error = &kindError{"user already exists", fs.ErrExist}
 // ErrNoUser is wrapped when the account does not exist; it wraps fs.ErrNotExist.
 var ErrNoUser error = &kindError{"no such user", fs.ErrNotExist}
 
+// ErrRoomExists is wrapped when creating a chat room that exists; it wraps fs.ErrExist.
+var ErrRoomExists error = &kindError{"room already exists", fs.ErrExist}
+
+// ErrNoRoom is wrapped when the chat room does not exist; it wraps fs.ErrNotExist.
+var ErrNoRoom error = &kindError{"no such room", fs.ErrNotExist}
+
 // kindError is an error with its own text that still matches the fs error kind it stands
 // for, so callers test errors.Is(err, fs.ErrExist) whatever the store said.
 type kindError struct {

@@ -20,6 +20,9 @@ type Config struct {
 	// Sessions is the running server; nil when the CLI works on the store directly.
 	Sessions Sessions
 	Invites  InviteStore // nil: CreateInvite fails
+	// Rooms is the running server's chat room service; nil when the CLI works on the
+	// store directly or MUC is off: the room methods fail with ErrNoRooms.
+	Rooms Rooms
 	// Iterations is the PBKDF2 iteration count for new passwords; below 4096 means 4096.
 	Iterations int
 	Logger     *slog.Logger // required
@@ -32,6 +35,7 @@ type Service struct {
 	accounts   AccountStore
 	sessions   Sessions
 	invites    InviteStore
+	rooms      Rooms
 	iterations int
 	log        *slog.Logger
 }
@@ -54,6 +58,7 @@ func New(cfg Config) (*Service, error) {
 		accounts:   cfg.Accounts,
 		sessions:   cfg.Sessions,
 		invites:    cfg.Invites,
+		rooms:      cfg.Rooms,
 		iterations: it,
 		log:        cfg.Logger,
 	}, nil

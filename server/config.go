@@ -39,7 +39,8 @@ type Config struct {
 
 	// Blocklists keeps XEP-0191 block lists.
 	Blocklists blocking.Store
-	// Archive keeps message archives (XEP-0313); nil turns archiving off.
+	// Archive keeps message archives (XEP-0313), of accounts and of persistent MUC rooms;
+	// nil turns archiving off.
 	Archive mam.Archive
 	// MUC configures the XEP-0045 chat room service; Rooms keeps its persistent rooms
 	// and must be set when MUC.Enabled.

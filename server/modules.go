@@ -49,7 +49,10 @@ func (s *Server) registerModules(r *router.Router) {
 		reg,
 	}
 	if s.cfg.MUC.Enabled {
-		modules = append(modules, muc.New(r, s.cfg.Rooms, s.cfg.MUC.Options, s.log.With("module", "muc"))) // after presence: its unavailable reaches rooms first
+		opts := s.cfg.MUC.Options
+		opts.Archive = s.cfg.Archive // persistent rooms share the accounts' archive store (XEP-0313)
+		s.muc = muc.New(r, s.cfg.Rooms, opts, s.log.With("module", "muc"))
+		modules = append(modules, s.muc) // after presence: its unavailable reaches rooms first
 	}
 	for _, m := range modules {
 		m.Register(r)

@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmppbox/server/c2s"
+	"xmppbox/server/mod/muc"
 	"xmppbox/server/router"
 	"xmppbox/server/session"
 	"xmppbox/server/stanza"
@@ -30,6 +31,7 @@ type Server struct {
 	preAuth  c2s.PreAuth // set by registerModules
 	// runners are the modules' background work, set by registerModules and run by Run.
 	runners []interface{ Run(context.Context) }
+	muc     *muc.Module // the chat room service; nil when MUC is off. Set by registerModules.
 }
 
 // SessionInfo describes one bound client resource, for the admin tools.
@@ -148,6 +150,9 @@ func (s *Server) Sessions() []SessionInfo {
 	}
 	return out
 }
+
+// Rooms returns the chat room service (XEP-0045) for the admin tools, or nil when MUC is off.
+func (s *Server) Rooms() *muc.Module { return s.muc }
 
 // Disconnect ends every session of an account (after it was deleted or its password
 // changed) and returns how many there were.

@@ -24,7 +24,8 @@ import (
 var ErrNotRunning = errors.New("admin api: no server is listening")
 
 // Error is an error answered by the API. Unwrap maps its status to the error kind the
-// Service returned: fs.ErrNotExist (404), fs.ErrExist (409), admin.ErrInvalid (400).
+// Service returned: fs.ErrNotExist (404), fs.ErrExist (409), admin.ErrInvalid (400),
+// admin.ErrNoRooms (503).
 type Error struct {
 	StatusCode int
 	Message    string // the server's error text
@@ -41,6 +42,8 @@ func (e *Error) Unwrap() error {
 		return fs.ErrExist
 	case http.StatusBadRequest:
 		return admin.ErrInvalid
+	case http.StatusServiceUnavailable:
+		return admin.ErrNoRooms
 	}
 	return nil
 }
@@ -153,6 +156,49 @@ func (c *Client) CreateInvite(ctx context.Context, req admin.InviteRequest) (adm
 	err := c.do(ctx, http.MethodPost, "/invites",
 		apitype.CreateInviteRequest{ValidForSeconds: int64(req.ValidFor / time.Second)}, &inv)
 	return admin.Invite{Token: inv.Token, URI: inv.URI, Expires: inv.Expires}, err
+}
+
+// ListRooms lists the chat rooms; see admin.Service.ListRooms.
+func (c *Client) ListRooms(ctx context.Context) ([]admin.Room, error) {
+	var l apitype.RoomList
+	if err := c.do(ctx, http.MethodGet, "/rooms", nil, &l); err != nil {
+		return nil, err
+	}
+	out := make([]admin.Room, 0, len(l.Rooms))
+	for _, r := range l.Rooms {
+		out = append(out, roomIn(r))
+	}
+	return out, nil
+}
+
+func roomIn(r apitype.Room) admin.Room {
+	return admin.Room{JID: r.JID, Name: r.Name, Persistent: r.Persistent, Public: r.Public, Occupants: r.Occupants}
+}
+
+// CreateRoom creates a chat room; see admin.Service.CreateRoom.
+func (c *Client) CreateRoom(ctx context.Context, name, owner string) (admin.Room, error) {
+	var r apitype.Room
+	err := c.do(ctx, http.MethodPost, "/rooms", apitype.CreateRoomRequest{Room: name, Owner: owner}, &r)
+	return roomIn(r), err
+}
+
+// DestroyRoom ends a chat room; see admin.Service.DestroyRoom.
+func (c *Client) DestroyRoom(ctx context.Context, name, reason string) (string, error) {
+	var d apitype.DestroyedRoom
+	var in any
+	if reason != "" {
+		in = apitype.DestroyRoomRequest{Reason: reason}
+	}
+	err := c.do(ctx, http.MethodDelete, "/rooms/"+url.PathEscape(name), in, &d)
+	return d.Room, err
+}
+
+// SetRoomAffiliation sets an affiliation in a chat room; see admin.Service.SetRoomAffiliation.
+func (c *Client) SetRoomAffiliation(ctx context.Context, name, nameOrJID, affiliation string) (admin.RoomAffiliation, error) {
+	var a apitype.Affiliation
+	err := c.do(ctx, http.MethodPut, "/rooms/"+url.PathEscape(name)+"/affiliations",
+		apitype.SetAffiliationRequest{JID: nameOrJID, Affiliation: affiliation}, &a)
+	return admin.RoomAffiliation{Room: a.Room, JID: a.JID, Affiliation: a.Affiliation}, err
 }
 
 // Status returns the server's status.

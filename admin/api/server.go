@@ -25,6 +25,10 @@ type Backend interface {
 	ListUsers(ctx context.Context) ([]string, error)
 	Status(ctx context.Context) (admin.Status, error)
 	CreateInvite(ctx context.Context, req admin.InviteRequest) (admin.Invite, error)
+	ListRooms(ctx context.Context) ([]admin.Room, error)
+	CreateRoom(ctx context.Context, name, owner string) (admin.Room, error)
+	DestroyRoom(ctx context.Context, name, reason string) (string, error)
+	SetRoomAffiliation(ctx context.Context, name, nameOrJID, affiliation string) (admin.RoomAffiliation, error)
 }
 
 // maxBodyBytes bounds request bodies; the largest legitimate one is a password.
@@ -107,6 +111,10 @@ func (s *Server) routes() []route {
 		{"DELETE /api/v0/users/{jid}", true, s.deleteUser},
 		{"PUT /api/v0/users/{jid}/password", true, s.setPassword},
 		{"POST /api/v0/invites", true, s.createInvite},
+		{"GET /api/v0/rooms", false, s.listRooms},
+		{"POST /api/v0/rooms", true, s.createRoom},
+		{"DELETE /api/v0/rooms/{room}", true, s.destroyRoom},
+		{"PUT /api/v0/rooms/{room}/affiliations", true, s.setAffiliation},
 	}
 }
 
@@ -147,6 +155,8 @@ func statusFor(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, fs.ErrExist):
 		return http.StatusConflict
+	case errors.Is(err, admin.ErrNoRooms):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -221,6 +231,60 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, apitype.Invite{Token: inv.Token, URI: inv.URI, Expires: inv.Expires})
+}
+
+func roomOut(r admin.Room) apitype.Room {
+	return apitype.Room{JID: r.JID, Name: r.Name, Persistent: r.Persistent, Public: r.Public, Occupants: r.Occupants}
+}
+
+func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) error {
+	rooms, err := s.backend.ListRooms(r.Context())
+	if err != nil {
+		return err
+	}
+	out := apitype.RoomList{Rooms: make([]apitype.Room, 0, len(rooms))}
+	for _, rm := range rooms {
+		out.Rooms = append(out.Rooms, roomOut(rm))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.CreateRoomRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	rm, err := s.backend.CreateRoom(r.Context(), req.Room, req.Owner)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, roomOut(rm))
+}
+
+func (s *Server) destroyRoom(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.DestroyRoomRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+	}
+	name, err := s.backend.DestroyRoom(r.Context(), r.PathValue("room"), req.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apitype.DestroyedRoom{Room: name})
+}
+
+func (s *Server) setAffiliation(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.SetAffiliationRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	a, err := s.backend.SetRoomAffiliation(r.Context(), r.PathValue("room"), req.JID, req.Affiliation)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apitype.Affiliation{Room: a.Room, JID: a.JID, Affiliation: a.Affiliation})
 }
 
 func decode(r *http.Request, v any) error {

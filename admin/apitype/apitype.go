@@ -55,3 +55,46 @@ type Session struct {
 	Remote string    `json:"remote"`
 	Since  time.Time `json:"since"`
 }
+
+// Room is one chat room: an item of RoomList, and the response to POST /api/v0/rooms.
+type Room struct {
+	JID        string `json:"jid"`  // bare room JID
+	Name       string `json:"name"` // display name; may be empty
+	Persistent bool   `json:"persistent"`
+	Public     bool   `json:"public"`
+	Occupants  int    `json:"occupants"`
+}
+
+// RoomList is the response to GET /api/v0/rooms, and the shape of `room list --json`.
+type RoomList struct {
+	Rooms []Room `json:"rooms"` // sorted by JID; never null
+}
+
+// CreateRoomRequest is the body of POST /api/v0/rooms.
+type CreateRoomRequest struct {
+	Room  string `json:"room"`            // the room's name, the localpart of its JID
+	Owner string `json:"owner,omitempty"` // user name or bare JID; empty for none
+}
+
+// DestroyRoomRequest is the optional body of DELETE /api/v0/rooms/{room}.
+type DestroyRoomRequest struct {
+	Reason string `json:"reason,omitempty"` // shown to the occupants
+}
+
+// DestroyedRoom is the response to DELETE /api/v0/rooms/{room}.
+type DestroyedRoom struct {
+	Room string `json:"room"` // normalised name
+}
+
+// SetAffiliationRequest is the body of PUT /api/v0/rooms/{room}/affiliations.
+type SetAffiliationRequest struct {
+	JID         string `json:"jid"`         // user name or bare JID
+	Affiliation string `json:"affiliation"` // owner, admin, member, outcast or none
+}
+
+// Affiliation is the response to PUT /api/v0/rooms/{room}/affiliations.
+type Affiliation struct {
+	Room        string `json:"room"`
+	JID         string `json:"jid"`
+	Affiliation string `json:"affiliation"`
+}

@@ -65,6 +65,7 @@ Start with "xmppbox init" (or just "xmppbox serve", which sets up a "localhost" 
 		newServeCmd(e),
 		newUserCmd(e),
 		newInviteCmd(e),
+		newRoomCmd(e),
 		newCertCmd(e),
 		newVersionCmd(e),
 	)

@@ -129,7 +129,8 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		Blocklists: db.Blocklists(),
 		Archive:    archiveIf(cfg.MAM.Enabled, db),
 		MUC: server.MUC{Enabled: cfg.MUC.Enabled, Options: muc.Options{Domain: cfg.MUC.Domain,
-			MaxOccupants: cfg.MUC.MaxOccupants, MaxRoomsPerUser: cfg.MUC.MaxRoomsPerUser}},
+			MaxOccupants: cfg.MUC.MaxOccupants, MaxRoomsPerUser: cfg.MUC.MaxRoomsPerUser,
+			MessagesPerSec: cfg.MUC.MessagesPerSecond, MessageBurst: cfg.MUC.MessageBurst}},
 		Rooms:  db.Rooms(),
 		Logger: log,
 		Limits: server.Limits{
@@ -160,6 +161,7 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		Accounts:   db.Accounts(),
 		Invites:    db.Invites(),
 		Sessions:   serverSessions{srv},
+		Rooms:      roomsOf(srv),
 		Iterations: cfg.Auth.SCRAMIterations,
 		Logger:     log,
 	})
@@ -210,3 +212,61 @@ func (a serverSessions) Sessions() []admin.Session {
 }
 
 func (a serverSessions) Disconnect(bareJID string) int { return a.s.Disconnect(bareJID) }
+
+// roomsOf is the server's chat room service for admin.Config, or nil (room operations
+// fail with admin.ErrNoRooms) when MUC is off. A nil *muc.Module would make a non-nil
+// interface, hence the function.
+func roomsOf(s *server.Server) admin.Rooms {
+	m := s.Rooms()
+	if m == nil {
+		return nil
+	}
+	return serverRooms{m}
+}
+
+// serverRooms adapts *muc.Module to admin.Rooms: its types, and its errors to admin's kinds.
+type serverRooms struct{ m *muc.Module }
+
+func (a serverRooms) Rooms(ctx context.Context) ([]admin.Room, error) {
+	in, err := a.m.Rooms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.Room, 0, len(in))
+	for _, r := range in {
+		out = append(out, adminRoom(r))
+	}
+	return out, nil
+}
+
+func (a serverRooms) CreateRoom(ctx context.Context, name, owner string) (admin.Room, error) {
+	r, err := a.m.CreateRoom(ctx, name, owner, nil)
+	return adminRoom(r), mucError(err)
+}
+
+func (a serverRooms) DestroyRoom(ctx context.Context, name, reason string) error {
+	return mucError(a.m.DestroyRoom(ctx, name, reason))
+}
+
+func (a serverRooms) SetAffiliation(ctx context.Context, name, bareJID, affiliation string) error {
+	return mucError(a.m.SetAffiliation(ctx, name, bareJID, affiliation))
+}
+
+func adminRoom(r muc.RoomInfo) admin.Room {
+	return admin.Room{JID: r.JID, Name: r.Name, Persistent: r.Persistent, Public: r.Public, Occupants: r.Occupants}
+}
+
+// mucError maps the MUC module's error kinds to admin's.
+func mucError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, muc.ErrNotFound):
+		return fmt.Errorf("%w: %w", admin.ErrNoRoom, err)
+	case errors.Is(err, muc.ErrRoomExists):
+		return fmt.Errorf("%w: %w", admin.ErrRoomExists, err)
+	case errors.Is(err, muc.ErrInvalid):
+		return fmt.Errorf("%w: %w", admin.ErrInvalid, err)
+	}
+	return err
+}

@@ -40,18 +40,12 @@ func (e *env) users(ctx context.Context, log *slog.Logger) (Users, func() error,
 		return nil, nil, err
 	}
 	sock := filepath.Join(dir, api.SocketName)
-	c := api.NewClient(sock)
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	_, err = c.Status(pctx)
-	cancel()
-	switch {
-	case err == nil:
+	c, err := probe(ctx, sock)
+	if err == nil {
 		return c, func() error { c.Close(); return nil }, nil
-	case errors.Is(err, fs.ErrPermission):
-		return nil, nil, fmt.Errorf("cannot use the admin socket %s: permission denied; run this command as "+
-			"the user that runs xmppbox (e.g. with sudo -u)", sock)
-	case !errors.Is(err, api.ErrNotRunning):
-		return nil, nil, fmt.Errorf("the server on %s does not answer properly: %w", sock, err)
+	}
+	if !errors.Is(err, api.ErrNotRunning) {
+		return nil, nil, err
 	}
 
 	cfg, err := loadConfig(dir, config.Overrides{})
@@ -78,6 +72,27 @@ func (e *env) users(ctx context.Context, log *slog.Logger) (Users, func() error,
 		return nil, nil, errors.Join(err, db.Close())
 	}
 	return svc, db.Close, nil
+}
+
+// probe returns a client of the server answering on sock. The error wraps
+// api.ErrNotRunning when no server answers; other errors say what to do.
+func probe(ctx context.Context, sock string) (*api.Client, error) {
+	c := api.NewClient(sock)
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	_, err := c.Status(pctx)
+	cancel()
+	if err == nil {
+		return c, nil
+	}
+	c.Close()
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("cannot use the admin socket %s: permission denied; run this command as "+
+			"the user that runs xmppbox (e.g. with sudo -u)", sock)
+	case !errors.Is(err, api.ErrNotRunning):
+		return nil, fmt.Errorf("the server on %s does not answer properly: %w", sock, err)
+	}
+	return nil, err
 }
 
 func newUserCmd(e *env) *cobra.Command {

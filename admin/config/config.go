@@ -84,6 +84,9 @@ type MUC struct {
 	Domain          string `toml:"domain"`             // the service's domain; "" = "conference." + domain
 	MaxOccupants    int    `toml:"max_occupants"`      // per room; 0 = 200
 	MaxRoomsPerUser int    `toml:"max_rooms_per_user"` // rooms one account may create; 0 = 20
+	// MessagesPerSecond and MessageBurst rate-limit each occupant's messages; 0 = 5 and 20.
+	MessagesPerSecond float64 `toml:"messages_per_second"`
+	MessageBurst      int     `toml:"message_burst"`
 }
 
 // ACME selects an ACME certificate authority instead of the local CA.
@@ -294,10 +297,14 @@ func (c *Config) Validate() error {
 		{"mam.retention", int64(c.MAM.Retention)},
 		{"muc.max_occupants", int64(c.MUC.MaxOccupants)},
 		{"muc.max_rooms_per_user", int64(c.MUC.MaxRoomsPerUser)},
+		{"muc.message_burst", int64(c.MUC.MessageBurst)},
 	} {
 		if l.n < 0 {
 			return c.errorf(l.key, "%s must not be negative (0 means the default)", l.key)
 		}
+	}
+	if c.MUC.MessagesPerSecond < 0 {
+		return c.errorf("muc.messages_per_second", "muc.messages_per_second must not be negative (0 means the default)")
 	}
 	return nil
 }

@@ -79,6 +79,8 @@ enabled = {{.MUC.Enabled}}
 domain = {{q .MUC.Domain}}    # "" = "conference." + domain
 max_occupants = {{.MUC.MaxOccupants}}    # per room; 0 = 200
 max_rooms_per_user = {{.MUC.MaxRoomsPerUser}}    # rooms one account may create; 0 = 20
+messages_per_second = {{.MUC.MessagesPerSecond}}    # sustained messages per occupant; 0 = 5
+message_burst = {{.MUC.MessageBurst}}    # messages an occupant may send at once; 0 = 20
 `))
 
 // Marshal renders c as a commented configuration file.

@@ -20,8 +20,11 @@
 // Chat state elements are stripped from the stored copy. A message an account sends to
 // itself is archived once.
 //
+// MUC room archives live in the same Archive, owned by the room's bare JID; the muc package
+// archives and answers them with ParseQuery, Answer and Metadata.
+//
 // Not implemented: groupchat messages in user archives (and so the include-groupchat field),
-// MUC and PubSub archives, RSM <index/> in requests (answered feature-not-implemented, as
+// PubSub archives, RSM <index/> in requests (answered feature-not-implemented, as
 // XEP-0059 §2.6 allows), the XEP-0441 ad-hoc command, and <stanza-id/> inside the Carbons
 // copy of a sent message (the carbons module would have to learn the sender's ID).
 package mam

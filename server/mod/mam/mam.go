@@ -95,7 +95,7 @@ func (m *Module) Register(r *router.Router) {
 func (m *Module) get(ctx context.Context, iq router.IQ) (*stanza.Element, error) {
 	switch iq.Payload.Name.Local {
 	case "query":
-		return queryForm(), nil
+		return QueryForm(), nil
 	case "metadata":
 		return m.metadata(ctx, iq)
 	case "prefs":

@@ -15,48 +15,57 @@ import (
 	"xmppbox/server/xmlstream"
 )
 
-// request is a parsed archive query.
-type request struct {
+// Request is a parsed archive query (ParseQuery).
+type Request struct {
 	Query
-	queryID string
-	flip    bool // XEP-0313 §4.3.4: send the page newest first
+	QueryID string
+	Flip    bool // XEP-0313 §4.3.4: send the page newest first
 }
 
 // query answers an archive query (XEP-0313 §4): one <message/> per result to the querying
 // resource, then the IQ result with <fin/>. The results go into the resource's queue
 // before the router queues the IQ result behind them, so the client sees them first.
 func (m *Module) query(ctx context.Context, iq router.IQ) (*stanza.Element, error) {
-	req, err := parseQuery(iq.Payload)
+	req, err := ParseQuery(iq.Payload)
 	if err != nil {
 		return nil, err
 	}
-	page, err := m.archive.Query(ctx, iq.To.String(), req.Query)
-	if errors.Is(err, ErrNotFound) {
-		return nil, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound}
-	}
-	if err != nil {
-		return nil, err
-	}
-	deliver := func(el *stanza.Element) error {
+	send := func(el *stanza.Element) error {
 		if iq.Session == nil { // not asked by a client of this server: cannot happen with ToSelf
 			m.router.Route(ctx, el)
 			return nil
 		}
 		return iq.Session.Send(el)
 	}
+	return Answer(ctx, m.archive, iq.To, iq.From, req, send, m.log)
+}
+
+// Answer runs req on owner's archive and sends each result, as a <message/> from owner to
+// to (XEP-0313 §4.2), through send, oldest first (newest first with flip-page). It returns
+// the <fin/> payload of the IQ result, which the caller must send after the results. An
+// ID in req that is not in the archive is item-not-found; a send error stops the results
+// with resource-constraint. The MUC service answers room archives with it too.
+func Answer(ctx context.Context, a Archive, owner, to jid.JID, req Request, send func(*stanza.Element) error, log *slog.Logger) (*stanza.Element, error) {
+	page, err := a.Query(ctx, owner.String(), req.Query)
+	if errors.Is(err, ErrNotFound) {
+		return nil, stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound}
+	}
+	if err != nil {
+		return nil, err
+	}
 	order := slices.Clone(page.Items)
-	if req.flip {
+	if req.Flip {
 		slices.Reverse(order)
 	}
 	for _, r := range order {
-		msg, err := resultMessage(iq, req.queryID, r)
+		msg, err := resultMessage(owner, to, req.QueryID, r)
 		if err != nil {
-			m.log.LogAttrs(ctx, slog.LevelError, "archived message unreadable", slog.String("jid", iq.To.String()), slog.String("id", r.ID), slog.Any("err", err))
+			log.LogAttrs(ctx, slog.LevelError, "archived message unreadable", slog.String("jid", owner.String()), slog.String("id", r.ID), slog.Any("err", err))
 			continue
 		}
-		if err := deliver(msg); err != nil {
+		if err := send(msg); err != nil {
 			// The client's queue is full or gone: the rest would be lost too.
-			m.log.LogAttrs(ctx, slog.LevelDebug, "archive results not queued", slog.String("jid", iq.From.String()), slog.Any("err", err))
+			log.LogAttrs(ctx, slog.LevelDebug, "archive results not queued", slog.String("jid", to.String()), slog.Any("err", err))
 			return nil, stanza.Error{Type: stanza.Wait, Condition: stanza.ResourceConstraint, Text: "too many results at once: ask for a smaller page"}
 		}
 	}
@@ -64,7 +73,7 @@ func (m *Module) query(ctx context.Context, iq router.IQ) (*stanza.Element, erro
 }
 
 // resultMessage wraps a record for the querier (XEP-0313 §4.2).
-func resultMessage(iq router.IQ, queryID string, r Record) (*stanza.Element, error) {
+func resultMessage(owner, to jid.JID, queryID string, r Record) (*stanza.Element, error) {
 	orig, err := xmlstream.Parse(r.Stanza)
 	if err != nil {
 		return nil, err
@@ -74,12 +83,12 @@ func resultMessage(iq router.IQ, queryID string, r Record) (*stanza.Element, err
 		orig,
 	)
 	result := stanza.New(NS, "result", "queryid", queryID, "id", r.ID).Append(fwd)
-	return stanza.New(stanza.NSClient, "message", "to", iq.From.String(), "from", iq.To.String()).Append(result), nil
+	return stanza.New(stanza.NSClient, "message", "to", to.String(), "from", owner.String()).Append(result), nil
 }
 
 // fin is the IQ result payload: the page's bounds and the result set's size (XEP-0059
 // §2.1). complete is given in both cases, as XEP-0313 §4.3.2 allows.
-func fin(req request, page Page) *stanza.Element {
+func fin(req Request, page Page) *stanza.Element {
 	complete := "false"
 	if page.Complete {
 		complete = "true"
@@ -97,18 +106,23 @@ func fin(req request, page Page) *stanza.Element {
 		set.Append(first, stanza.New(NSRSM, "last").AppendText(page.Items[n-1].ID))
 	}
 	set.Append(stanza.New(NSRSM, "count").AppendText(strconv.Itoa(page.Count)))
-	return stanza.New(NS, "fin", "queryid", req.queryID, "complete", complete).Append(set)
+	return stanza.New(NS, "fin", "queryid", req.QueryID, "complete", complete).Append(set)
 }
 
-// metadata answers <metadata/> (XEP-0313 §6): the first and last record, or nothing for an
-// empty archive.
+// metadata answers <metadata/> (XEP-0313 §6) for the account's archive.
 func (m *Module) metadata(ctx context.Context, iq router.IQ) (*stanza.Element, error) {
+	return Metadata(ctx, m.archive, iq.To.String())
+}
+
+// Metadata is the <metadata/> payload (XEP-0313 §6) of owner's archive: its first and
+// last record, or nothing for an empty archive.
+func Metadata(ctx context.Context, a Archive, owner string) (*stanza.Element, error) {
 	el := stanza.New(NS, "metadata")
 	for _, end := range []struct {
 		name string
 		q    Query
 	}{{"start", Query{Max: 1}}, {"end", Query{Max: 1, Last: true}}} {
-		page, err := m.archive.Query(ctx, iq.To.String(), end.q)
+		page, err := a.Query(ctx, owner, end.q)
 		if err != nil {
 			return nil, err
 		}
@@ -126,9 +140,9 @@ func stamp(t time.Time) string {
 	return t.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z")
 }
 
-// queryForm lists the fields a query may use (XEP-0313 §4.1.5). None is required; 'ids'
-// is open to any value (XEP-0122).
-func queryForm() *stanza.Element {
+// QueryForm lists the fields a query may use (XEP-0313 §4.1.5), the payload of the result
+// to a query get. None is required; 'ids' is open to any value (XEP-0122).
+func QueryForm() *stanza.Element {
 	x := stanza.New(NSData, "x", "type", "form").Append(
 		stanza.New(NSData, "field", "type", "hidden", "var", "FORM_TYPE").Append(
 			stanza.New(NSData, "value").AppendText(NS)),
@@ -147,10 +161,10 @@ func badRequest(text string) error {
 	return stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest, Text: text}
 }
 
-// parseQuery reads the query's data form (XEP-0313 §4.1), its RSM set (XEP-0059) and
-// <flip-page/>.
-func parseQuery(q *stanza.Element) (request, error) {
-	req := request{queryID: q.Get("queryid"), Query: Query{Max: DefaultPage}}
+// ParseQuery reads a <query xmlns='urn:xmpp:mam:2'/>: its data form (XEP-0313 §4.1), its
+// RSM set (XEP-0059) and <flip-page/>. Errors are stanza.Errors to answer with.
+func ParseQuery(q *stanza.Element) (Request, error) {
+	req := Request{QueryID: q.Get("queryid"), Query: Query{Max: DefaultPage}}
 	if q.Get("node") != "" {
 		// Reserved for PubSub archives (XEP-0313 §5.1.3); an account has none.
 		return req, stanza.Error{Type: stanza.Cancel, Condition: stanza.FeatureNotImplemented, Text: "no node archives here"}
@@ -165,7 +179,7 @@ func parseQuery(q *stanza.Element) (request, error) {
 			return req, err
 		}
 	}
-	req.flip = q.Child(NS, "flip-page") != nil
+	req.Flip = q.Child(NS, "flip-page") != nil
 	return req, nil
 }
 

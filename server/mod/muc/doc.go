@@ -17,8 +17,12 @@
 // account (counted for live rooms), and a token-bucket message rate per occupant answered
 // with resource-constraint; none of them drops a stanza silently.
 //
-// Left out: MUC MAM (XEP-0313 for rooms), room registration (§7.10) and reserved nicks,
-// admin.Service/CLI room operations, approving voice requests through the submitted form
+// Persistent rooms keep a XEP-0313 archive in the service's mam.Archive (see mam.go).
+//
+// Operators list, create and destroy rooms and set affiliations through manage.go
+// (admin.Service, `xmppbox room`).
+//
+// Left out: room registration (§7.10) and reserved nicks, approving voice requests through the submitted form
 // (moderators grant voice through muc#admin), relaying IQs between occupants, and the
 // nick rewriting that status 210 announces (nicks are used as sent). History is kept in
 // memory only.

@@ -7,6 +7,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"xmppbox/server/mod/mam"
 	"xmppbox/server/stanza"
 )
 
@@ -50,6 +51,8 @@ func (m *Module) iq(ctx context.Context, st *stanza.Element, from, to jid.JID) {
 		result, err = m.ownerGet(r, from)
 	case payload.Name.Space == NSOwner && typ == "set":
 		err = m.ownerSet(ctx, r, from, payload)
+	case payload.Name.Space == mam.NS:
+		result, err = m.archiveIQ(ctx, r, st, payload, from)
 	default:
 		err = stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable}
 	}
@@ -103,6 +106,7 @@ func (m *Module) roomInfo(r *room) (*stanza.Element, error) {
 		pick(cfg.nonAnonymous(), "muc_nonanonymous", "muc_semianonymous"),
 		pick(cfg.Password != "", "muc_passwordprotected", "muc_unsecured"),
 	}
+	features = append(features, m.archiveFeatures(r)...)
 	sort.Strings(features)
 	for _, f := range features {
 		q.Append(stanza.New(NSInfo, "feature", "var", f))

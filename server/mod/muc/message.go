@@ -82,8 +82,8 @@ func (m *Module) groupchat(ctx context.Context, r *room, st *stanza.Element, fro
 		}
 		out.Append(c.Copy())
 	}
-	out.Append(stanza.New(NSSID, "stanza-id", "id", newID(), "by", r.bare))
 	out.Append(stanza.New(NSOccID, "occupant-id", "id", o.id))
+	out.Append(stanza.New(NSSID, "stanza-id", "id", m.stanzaID(ctx, r, out), "by", r.bare)) // archives it (mam.go)
 	persist := false
 	if subject != nil && body == nil {
 		r.subject, r.subjectBy = subject.Text(), o.nick

@@ -13,6 +13,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"xmppbox/server/mod/mam"
 	"xmppbox/server/router"
 	"xmppbox/server/session"
 	"xmppbox/server/stanza"
@@ -47,6 +48,7 @@ type Options struct {
 	MessageBurst    int     // messages an occupant may send at once; default 20
 	MaxHistory      int     // the most messages a room keeps for joiners; default 100
 	Now             func() time.Time
+	Archive         mam.Archive // keeps persistent rooms' messages (XEP-0313, mam.go); nil = no room archives
 }
 
 func (o Options) withDefaults(serverDomain string) Options {

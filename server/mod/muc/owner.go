@@ -100,21 +100,11 @@ func (m *Module) ownerSet(ctx context.Context, r *room, from jid.JID, q *stanza.
 // destroy ends a room (§10.9): every occupant gets unavailable presence with the
 // <destroy/> element (alternate venue and reason), and the stored room is deleted.
 func (m *Module) destroy(ctx context.Context, r *room, from jid.JID, d *stanza.Element) error {
-	m.mu.Lock()
 	r.mu.Lock()
-	if r.aff(from.Bare().String()) != "owner" {
-		r.mu.Unlock()
-		m.mu.Unlock()
+	owner := r.aff(from.Bare().String()) == "owner"
+	r.mu.Unlock()
+	if !owner {
 		return stanza.Error{Type: stanza.Auth, Condition: stanza.Forbidden}
-	}
-	r.destroyed = true
-	if m.rooms[r.bare] == r {
-		delete(m.rooms, r.bare)
-		if r.creator != "" {
-			if m.created[r.creator]--; m.created[r.creator] <= 0 {
-				delete(m.created, r.creator)
-			}
-		}
 	}
 	ud := stanza.New(NSUser, "destroy")
 	if alt := d.Get("jid"); alt != "" {
@@ -125,31 +115,8 @@ func (m *Module) destroy(ctx context.Context, r *room, from jid.JID, d *stanza.E
 			ud.Append(stanza.New(NSUser, c.Name.Local).AppendText(c.Text()))
 		}
 	}
-	type leaving struct {
-		pv    presenceVariants
-		fulls []string
-	}
-	var out []leaving
-	nonAnon := r.cfg.nonAnonymous()
-	for _, o := range r.sortedOccupants() {
-		v := r.view(o)
-		v.presence = nil
-		pv := m.buildPresence(r.jid, v, nonAnon, true, nil, []string{"110"}, "", nil, "", ud)
-		out = append(out, leaving{pv, append([]string(nil), o.order...)})
-	}
-	r.occupants = map[string]*occupant{}
-	r.byReal = map[string]*occupant{}
-	r.mu.Unlock()
-	m.mu.Unlock()
-	if m.store != nil {
-		if err := m.store.DeleteRoom(ctx, r.bare); err != nil {
-			m.log.Error("destroyed room not deleted", "room", r.bare, "err", err)
-		}
-	}
-	for _, l := range out {
-		for _, f := range l.fulls {
-			m.send(ctx, l.pv.self, f)
-		}
+	if !m.teardown(ctx, r, ud) {
+		return stanza.Error{Type: stanza.Cancel, Condition: stanza.ItemNotFound}
 	}
 	return nil
 }
