@@ -123,23 +123,7 @@ func (m *Module) adminSet(ctx context.Context, r *room, from jid.JID, q *stanza.
 			r.affs[bare] = aff
 		}
 		affChanged = true
-		for _, o := range r.sortedOccupants() {
-			if o.bare != bare {
-				continue
-			}
-			switch {
-			case aff == "outcast":
-				pv, targets, fulls := m.removeOccupant(r, o, []string{"301"}, actor, reason)
-				notices = append(notices, notice{pv, targets, fulls})
-			case r.cfg.MembersOnly && affRank[aff] < affRank["member"]:
-				pv, targets, fulls := m.removeOccupant(r, o, []string{"321"}, actor, reason)
-				notices = append(notices, notice{pv, targets, fulls})
-			default:
-				o.role = r.roleFor(aff)
-				pv := m.buildPresence(r.jid, r.view(o), nonAnon, false, nil, []string{"110"}, "", actor, reason)
-				notices = append(notices, notice{pv: pv, targets: r.targets(o)})
-			}
-		}
+		notices = append(notices, m.affiliationChanged(r, bare, aff, actor, reason)...)
 	}
 	saved, persistent := r.stored(), r.cfg.Persistent
 	r.mu.Unlock()
