@@ -122,6 +122,9 @@ func (m *Module) adminSet(ctx context.Context, r *room, from jid.JID, q *stanza.
 		} else {
 			r.affs[bare] = aff
 		}
+		if affRank[aff] < affRank["member"] {
+			delete(r.nicks, bare) // a reservation belongs to a member (§7.10)
+		}
 		affChanged = true
 		notices = append(notices, m.affiliationChanged(r, bare, aff, actor, reason)...)
 	}

@@ -13,6 +13,15 @@
 // configuration, affiliations and subject in a Store and are loaded on first use after a
 // restart; empty temporary rooms are dropped.
 //
+// Room registration (§7.10, register.go): a jabber:iq:register get returns the
+// muc#register form (the roomnick only) or <registered/> with the reserved nick; a
+// submitted form makes the sender a member of an open room (in a members-only room only
+// members may register, others get registration-required) and reserves the nick, which
+// is kept with the affiliations (Stored.Nicks) and dropped with the membership. A nick
+// reserved by another account is a conflict when joining, changing nick or registering
+// (§7.2.9), and disco#info with node x-roomuser-item returns the sender's reserved nick
+// (§7.12).
+//
 // Limits: occupants per room (service ceiling and room setting), rooms per creating
 // account (counted for live rooms), and a token-bucket message rate per occupant answered
 // with resource-constraint; none of them drops a stanza silently.
@@ -22,10 +31,11 @@
 // Operators list, create and destroy rooms and set affiliations through manage.go
 // (admin.Service, `xmppbox room`).
 //
-// Left out: room registration (§7.10) and reserved nicks, approving voice requests through the submitted form
-// (moderators grant voice through muc#admin), relaying IQs between occupants, and the
-// nick rewriting that status 210 announces (nicks are used as sent). History is kept in
-// memory only.
+// Left out: registration forms beyond the roomnick (names, URLs, FAQ acceptance) and
+// registration requests that wait for an admin's approval, approving voice requests
+// through the submitted form (moderators grant voice through muc#admin), relaying IQs
+// between occupants, and the nick rewriting that status 210 announces (nicks are used as
+// sent; a member joining under another nick keeps it). History is kept in memory only.
 //
 // Locks: Module.mu guards the room table; each room has its own mu. Module.mu is taken
 // before a room's mu, and neither is held while the router is called: state is copied

@@ -38,6 +38,8 @@ func (m *Module) iq(ctx context.Context, st *stanza.Element, from, to jid.JID) {
 	}
 	var result *stanza.Element
 	switch {
+	case typ == "get" && payload.Name.Space == NSInfo && payload.Get("node") == roomUserNode:
+		result = m.reservedNick(r, from)
 	case typ == "get" && payload.Name.Space == NSInfo:
 		result, err = m.roomInfo(r)
 	case typ == "get" && payload.Name.Space == NSItems:
@@ -51,6 +53,10 @@ func (m *Module) iq(ctx context.Context, st *stanza.Element, from, to jid.JID) {
 		result, err = m.ownerGet(r, from)
 	case payload.Name.Space == NSOwner && typ == "set":
 		err = m.ownerSet(ctx, r, from, payload)
+	case payload.Name.Space == NSRegister && typ == "get":
+		result, err = m.registerGet(r, from)
+	case payload.Name.Space == NSRegister && typ == "set":
+		err = m.registerSet(ctx, r, from, payload)
 	case payload.Name.Space == mam.NS:
 		result, err = m.archiveIQ(ctx, r, st, payload, from)
 	default:
@@ -98,7 +104,7 @@ func (m *Module) roomInfo(r *room) (*stanza.Element, error) {
 	}
 	q := stanza.New(NSInfo, "query").Append(
 		stanza.New(NSInfo, "identity", "category", "conference", "type", "text", "name", name))
-	features := []string{NS, NSStableID, NSSelfPing, NSOccID, NSSID, NSInfo, NSItems, NSPing,
+	features := []string{NS, NSRegister, NSStableID, NSSelfPing, NSOccID, NSSID, NSInfo, NSItems, NSPing,
 		pick(cfg.Public, "muc_public", "muc_hidden"),
 		pick(cfg.Persistent, "muc_persistent", "muc_temporary"),
 		pick(cfg.MembersOnly, "muc_membersonly", "muc_open"),

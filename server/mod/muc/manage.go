@@ -263,6 +263,9 @@ func (m *Module) SetAffiliation(ctx context.Context, localpart, bareJID, affilia
 		} else {
 			r.affs[bare] = affiliation
 		}
+		if affRank[affiliation] < affRank["member"] {
+			delete(r.nicks, bare) // a reservation belongs to a member (§7.10)
+		}
 		notices := m.affiliationChanged(r, bare, affiliation, nil, "")
 		saved, persistent := r.stored(), r.cfg.Persistent
 		r.mu.Unlock()

@@ -251,6 +251,9 @@ func (m *Module) lookup(ctx context.Context, bare string) (*room, error) {
 	if loaded.affs == nil {
 		loaded.affs = map[string]string{}
 	}
+	if stored.Nicks != nil {
+		loaded.nicks = stored.Nicks
+	}
 	loaded.subject, loaded.subjectBy = stored.Subject, stored.SubjectBy
 	m.mu.Lock()
 	defer m.mu.Unlock()

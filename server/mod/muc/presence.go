@@ -175,6 +175,10 @@ func (r *room) admit(st *stanza.Element, bare, aff, nick string) (stanza.Error, 
 	if o := r.occupants[nick]; o != nil && o.bare != bare {
 		return stanza.Error{Type: stanza.Cancel, Condition: stanza.Conflict}, true
 	}
+	if owner := r.reservedBy(nick); owner != "" && owner != bare {
+		// §7.2.9: the nick is reserved by another member.
+		return stanza.Error{Type: stanza.Cancel, Condition: stanza.Conflict}, true
+	}
 	if r.cfg.Password != "" && affRank[aff] < affRank["admin"] {
 		pw := ""
 		if x := st.Child(NS, "x"); x != nil {
@@ -194,7 +198,7 @@ func (r *room) admit(st *stanza.Element, bare, aff, nick string) (stanza.Error, 
 
 // changeNick renames an occupant (§7.6). It is called with r.mu held and releases it.
 func (m *Module) changeNick(ctx context.Context, r *room, st *stanza.Element, o *occupant, nick string) {
-	if other := r.occupants[nick]; other != nil && other != o {
+	if other := r.occupants[nick]; (other != nil && other != o) || (r.reservedBy(nick) != "" && r.reservedBy(nick) != o.bare) {
 		r.mu.Unlock()
 		m.bounce(ctx, st, jid.MustParse(r.bare+"/"+nick), stanza.Error{Type: stanza.Cancel, Condition: stanza.Conflict})
 		return

@@ -71,6 +71,7 @@ type room struct {
 	destroyed bool // removed from the service; a joiner must look again
 	creator   string
 	affs      map[string]string    // bare JID → affiliation; absent = none
+	nicks     map[string]string    // bare JID → nick reserved by registering (§7.10)
 	occupants map[string]*occupant // by nick
 	byReal    map[string]*occupant // by real full JID
 	subject   string
@@ -82,6 +83,7 @@ func newRoom(j jid.JID, cfg Config, opts Options) *room {
 	return &room{
 		jid: j, bare: j.String(), opts: opts, cfg: cfg,
 		affs:      map[string]string{},
+		nicks:     map[string]string{},
 		occupants: map[string]*occupant{},
 		byReal:    map[string]*occupant{},
 	}
@@ -116,7 +118,7 @@ func (r *room) maxOccupants() int {
 
 // +checklocks:mu
 func (r *room) stored() Stored {
-	return Stored{Room: r.bare, Config: r.cfg, Affiliations: maps.Clone(r.affs), Subject: r.subject, SubjectBy: r.subjectBy}
+	return Stored{Room: r.bare, Config: r.cfg, Affiliations: maps.Clone(r.affs), Nicks: maps.Clone(r.nicks), Subject: r.subject, SubjectBy: r.subjectBy}
 }
 
 // target is one real session that gets a stanza.

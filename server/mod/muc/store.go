@@ -14,8 +14,11 @@ type Stored struct {
 	Room         string            // bare room JID, room@conference.example.org
 	Config       Config            // the room configuration
 	Affiliations map[string]string // bare JID → owner, admin, member or outcast
-	Subject      string
-	SubjectBy    string // nick that set the subject
+	// Nicks are the nicks members reserved by registering (§7.10): bare JID → nick. It
+	// is optional; records written before it existed have none.
+	Nicks     map[string]string `json:",omitempty"`
+	Subject   string
+	SubjectBy string // nick that set the subject
 }
 
 // Store keeps persistent rooms; embeddb implements it.

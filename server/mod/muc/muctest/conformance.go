@@ -29,6 +29,7 @@ func Store(t *testing.T, open func(t *testing.T) muc.Store) {
 				MembersOnly: true, Password: "pw", Moderated: true, MaxOccupants: 30, WhoIs: "anyone",
 				ChangeSubject: true, AllowPM: true, HistoryLength: 15},
 			Affiliations: map[string]string{"alice@example.test": "owner", "bob@example.test": "member", "eve@example.test": "outcast"},
+			Nicks:        map[string]string{"bob@example.test": "Bobby"},
 			Subject:      "Monday",
 			SubjectBy:    "alice",
 		}
@@ -45,6 +46,7 @@ func Store(t *testing.T, open func(t *testing.T) muc.Store) {
 		}
 		want.Affiliations["carol@example.test"] = "admin"
 		want.Config.Name = "Office 2"
+		want.Nicks = map[string]string{"bob@example.test": "Bob"}
 		if err := s.PutRoom(t.Context(), want); err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ func NewMemStore() *MemStore { return &MemStore{rooms: map[string]muc.Stored{}} 
 
 func clone(r muc.Stored) muc.Stored {
 	r.Affiliations = maps.Clone(r.Affiliations)
+	r.Nicks = maps.Clone(r.Nicks)
 	return r
 }
 
