@@ -101,10 +101,19 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		acme = &tlsconf.ACME{DirectoryURL: cfg.ACME.DirectoryURL, Email: cfg.ACME.Email,
 			TrustedRootsFile: cfg.ACME.TrustedRootsFile}
 	}
+	// The service domains get certificates too: servers that federate with this one
+	// (XEP-0045 rooms joined from elsewhere) authenticate them with TLS.
+	domains := []string{cfg.Domain}
+	if cfg.MUC.Enabled {
+		mucDomain := cfg.MUC.Domain
+		if mucDomain == "" {
+			mucDomain = "conference." + cfg.Domain
+		}
+		domains = append(domains, mucDomain)
+	}
 	certs, err := tlsconf.New(ctx, tlsconf.Config{
 		DataDir: dir,
-		// TODO(#5): add the service subdomains (conference, upload, proxy) as their modules arrive.
-		Domains: []string{cfg.Domain},
+		Domains: domains,
 		ACME:    acme,
 		Logger:  log,
 	})
