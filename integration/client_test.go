@@ -518,3 +518,16 @@ func isRosterPush(contact string, check func(item *Elem) bool) func(*Elem) bool 
 		return item != nil && item.Get("jid") == contact && (check == nil || check(item))
 	}
 }
+
+// onlineUsers creates accounts with password "pw-NAME", logs each in and sends initial
+// presence; the clients come back in the order of names.
+func onlineUsers(t *testing.T, srv *Server, names ...string) []*Client {
+	t.Helper()
+	clients := make([]*Client, len(names))
+	for i, name := range names {
+		srv.AddUser(t, name, "pw-"+name)
+		clients[i] = dial(t, srv, name, "pw-"+name, dialOpts{})
+		clients[i].Presence(t)
+	}
+	return clients
+}

@@ -358,15 +358,8 @@ func TestMUCModeration(t *testing.T) {
 func TestMUCNickChange(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, serverOpts{})
-	srv.AddUser(t, "alice", "pw-alice")
-	srv.AddUser(t, "bob", "pw-bob")
-	srv.AddUser(t, "carol", "pw-carol")
-	alice := dial(t, srv, "alice", "pw-alice", dialOpts{})
-	bob := dial(t, srv, "bob", "pw-bob", dialOpts{})
-	carol := dial(t, srv, "carol", "pw-carol", dialOpts{})
-	for _, c := range []*Client{alice, bob, carol} {
-		c.Presence(t)
-	}
+	users := onlineUsers(t, srv, "alice", "bob", "carol")
+	alice, bob, carol := users[0], users[1], users[2]
 	room := mucRoom(srv, "names")
 	createRoom(t, alice, room, "Alice", "")
 	joinRoom(t, bob, room, "Bob", "")

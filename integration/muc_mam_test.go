@@ -43,15 +43,8 @@ func roomArchiveQuery(t *testing.T, c *Client, room, inner string) ([]archived, 
 // non-member of a members-only room is refused.
 func TestMUCArchive(t *testing.T) {
 	srv := startServer(t, serverOpts{})
-	srv.AddUser(t, "alice", "pw-alice")
-	srv.AddUser(t, "bob", "pw-bob")
-	srv.AddUser(t, "carol", "pw-carol")
-	alice := dial(t, srv, "alice", "pw-alice", dialOpts{})
-	bob := dial(t, srv, "bob", "pw-bob", dialOpts{})
-	carol := dial(t, srv, "carol", "pw-carol", dialOpts{})
-	for _, c := range []*Client{alice, bob, carol} {
-		c.Presence(t)
-	}
+	users := onlineUsers(t, srv, "alice", "bob", "carol")
+	alice, bob, carol := users[0], users[1], users[2]
 	room := mucRoom(srv, "records")
 	createRoom(t, alice, room, "Alice", `<field var='muc#roomconfig_persistentroom'><value>1</value></field><field var='muc#roomconfig_membersonly'><value>1</value></field>`)
 	if res := alice.IQ(t, `<iq type='set' id='%s' to='%s'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' jid='bob@%s'/></query></iq>`, room, srv.Domain); res.Get("type") != "result" {

@@ -21,26 +21,17 @@ func reservedNick(t *testing.T, c *Client, room string) string {
 	if res.Get("type") != "result" {
 		t.Fatalf("x-roomuser-item: %s", res)
 	}
-	if id := res.Child(nsDiscoInfoReg, "query").Child(nsDiscoInfoReg, "identity"); id != nil {
+	if id := res.Child(nsDiscoInf, "query").Child(nsDiscoInf, "identity"); id != nil {
 		return id.Get("name")
 	}
 	return ""
 }
 
-const nsDiscoInfoReg = "http://jabber.org/protocol/disco#info"
-
 func TestMUCRegisterReservesNick(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, serverOpts{})
-	srv.AddUser(t, "alice", "pw-alice")
-	srv.AddUser(t, "bob", "pw-bob")
-	srv.AddUser(t, "carol", "pw-carol")
-	alice := dial(t, srv, "alice", "pw-alice", dialOpts{})
-	bob := dial(t, srv, "bob", "pw-bob", dialOpts{})
-	carol := dial(t, srv, "carol", "pw-carol", dialOpts{})
-	for _, c := range []*Client{alice, bob, carol} {
-		c.Presence(t)
-	}
+	users := onlineUsers(t, srv, "alice", "bob", "carol")
+	alice, bob, carol := users[0], users[1], users[2]
 	room := mucRoom(srv, "guild")
 	createRoom(t, alice, room, "Alice", `<field var='muc#roomconfig_persistentroom'><value>1</value></field>`)
 

@@ -3,66 +3,17 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"xmppbox/admin"
 	"xmppbox/admin/admintest"
+	"xmppbox/admin/roomtest"
 )
-
-// memRooms is an admin.Rooms in memory.
-type memRooms struct {
-	mu      sync.Mutex
-	rooms   map[string]admin.Room // guarded by mu
-	reasons []string              // guarded by mu
-}
-
-func (m *memRooms) Rooms(context.Context) ([]admin.Room, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []admin.Room
-	for _, r := range m.rooms {
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (m *memRooms) CreateRoom(_ context.Context, name, _ string) (admin.Room, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.rooms[name]; ok {
-		return admin.Room{}, admin.ErrRoomExists
-	}
-	r := admin.Room{JID: name + "@conference.example.org", Persistent: true, Public: true}
-	m.rooms[name] = r
-	return r, nil
-}
-
-func (m *memRooms) DestroyRoom(_ context.Context, name, reason string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.rooms[name]; !ok {
-		return admin.ErrNoRoom
-	}
-	delete(m.rooms, name)
-	m.reasons = append(m.reasons, reason)
-	return nil
-}
-
-func (m *memRooms) SetAffiliation(_ context.Context, name, _, _ string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.rooms[name]; !ok {
-		return fmt.Errorf("%w", admin.ErrNoRoom)
-	}
-	return nil
-}
 
 // serveRooms serves the API of a Service with rooms (nil: without a room service).
 func serveRooms(t *testing.T, rooms admin.Rooms) string {
@@ -89,7 +40,7 @@ func serveRooms(t *testing.T, rooms admin.Rooms) string {
 }
 
 func TestRooms(t *testing.T) {
-	rooms := &memRooms{rooms: map[string]admin.Room{}}
+	rooms := roomtest.NewRooms()
 	sock := serveRooms(t, rooms)
 	c := NewClient(sock)
 	defer c.Close()
@@ -128,8 +79,8 @@ func TestRooms(t *testing.T) {
 	if n, err := c.DestroyRoom(ctx, "office", ""); !errors.Is(err, fs.ErrNotExist) || err.Error() != "room office: no such room" {
 		t.Errorf("DestroyRoom again = %q, %v", n, err)
 	}
-	if len(rooms.reasons) != 1 || rooms.reasons[0] != "closing time" {
-		t.Errorf("reasons %q", rooms.reasons)
+	if calls := rooms.Calls(); len(calls) == 0 || calls[len(calls)-1] != "destroy office closing time" {
+		t.Errorf("room service calls %q, want the destroy with its reason last", calls)
 	}
 
 	// Write routes want JSON, and a DELETE without a body is fine.

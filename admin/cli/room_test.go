@@ -6,64 +6,14 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"xmppbox/admin"
 	"xmppbox/admin/api"
 	"xmppbox/admin/apitype"
+	"xmppbox/admin/roomtest"
 	"xmppbox/embeddb"
 )
-
-// memRooms is an admin.Rooms in memory, standing for the server's MUC module.
-type memRooms struct {
-	mu    sync.Mutex
-	rooms map[string]admin.Room // guarded by mu
-	log   []string              // guarded by mu
-}
-
-func (m *memRooms) Rooms(context.Context) ([]admin.Room, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []admin.Room
-	for _, r := range m.rooms {
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (m *memRooms) CreateRoom(_ context.Context, name, owner string) (admin.Room, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.rooms[name]; ok {
-		return admin.Room{}, admin.ErrRoomExists
-	}
-	r := admin.Room{JID: name + "@conference.example.org", Name: "", Persistent: true, Public: true, Occupants: 2}
-	m.rooms[name] = r
-	m.log = append(m.log, "create "+name+" "+owner)
-	return r, nil
-}
-
-func (m *memRooms) DestroyRoom(_ context.Context, name, reason string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.rooms[name]; !ok {
-		return admin.ErrNoRoom
-	}
-	delete(m.rooms, name)
-	m.log = append(m.log, "destroy "+name+" "+reason)
-	return nil
-}
-
-func (m *memRooms) SetAffiliation(_ context.Context, name, j, aff string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.rooms[name]; !ok {
-		return admin.ErrNoRoom
-	}
-	m.log = append(m.log, "aff "+name+" "+j+" "+aff)
-	return nil
-}
 
 // serveRoomAPI runs an admin API with rooms on dir's socket until the test ends.
 func serveRoomAPI(t *testing.T, dir string, rooms admin.Rooms) {
@@ -95,7 +45,7 @@ func serveRoomAPI(t *testing.T, dir string, rooms admin.Rooms) {
 
 func TestRoomThroughAPI(t *testing.T) {
 	dir, _ := initDir(t)
-	rooms := &memRooms{rooms: map[string]admin.Room{}}
+	rooms := roomtest.NewRooms()
 	serveRoomAPI(t, dir, rooms)
 
 	r := mustRun(t, "", "room", "list", "--json", "--data", dir)
@@ -133,7 +83,7 @@ func TestRoomThroughAPI(t *testing.T) {
 		t.Errorf("destroy again: %v", r.err)
 	}
 	want := "create office admin@example.org|aff office bob@example.org outcast|destroy office moved to lobby"
-	if got := strings.Join(rooms.log, "|"); got != want {
+	if got := strings.Join(rooms.Calls(), "|"); got != want {
 		t.Errorf("room service saw\n%s\nwant\n%s", got, want)
 	}
 }
