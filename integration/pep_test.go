@@ -155,17 +155,7 @@ func TestPEPOMEMOAccess(t *testing.T) {
 func TestPEPAvatarNotify(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, serverOpts{})
-	srv.AddUser(t, "alice", "alice-pw-1")
-	srv.AddUser(t, "bob", "bob-pw-1")
-	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "phone"})
-	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "setup"})
-	for _, c := range []*Client{alice, bob} {
-		rosterItems(t, c)
-		c.Presence(t)
-	}
-	subscribe(t, alice, bob)
-	subscribe(t, bob, alice)
-	bob.Close(t)
+	alice := mutualContacts(t, srv, "phone")
 
 	notify := []string{nsDiscoInf, nsCaps, nsAvatarMeta + "+notify"}
 	b1 := dialCaps(t, srv, "bob", "bob-pw-1", "tablet", notify)
@@ -320,17 +310,7 @@ func TestPEPBookmarks(t *testing.T) {
 func TestPEPSlixmpp(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, serverOpts{})
-	srv.AddUser(t, "alice", "alice-pw-1")
-	srv.AddUser(t, "bob", "bob-pw-1")
-	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: "mellium"})
-	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "setup"})
-	for _, c := range []*Client{alice, bob} {
-		rosterItems(t, c)
-		c.Presence(t)
-	}
-	subscribe(t, alice, bob)
-	subscribe(t, bob, alice)
-	bob.Close(t)
+	alice := mutualContacts(t, srv, "mellium")
 
 	pub := startPEPScript(t, srv, "alice", "alice-pw-1", "publish")
 	if err := pub.wait(t); err != nil {
@@ -606,4 +586,22 @@ func pepHasFeature(res *Elem, feature string) bool {
 		}
 	}
 	return false
+}
+
+// mutualContacts creates alice and bob (passwords alice-pw-1, bob-pw-1), subscribes them
+// to each other, and returns alice's client logged in with resource; bob's client is closed.
+func mutualContacts(t *testing.T, srv *Server, resource string) *Client {
+	t.Helper()
+	srv.AddUser(t, "alice", "alice-pw-1")
+	srv.AddUser(t, "bob", "bob-pw-1")
+	alice := dial(t, srv, "alice", "alice-pw-1", dialOpts{Resource: resource})
+	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{Resource: "setup"})
+	for _, c := range []*Client{alice, bob} {
+		rosterItems(t, c)
+		c.Presence(t)
+	}
+	subscribe(t, alice, bob)
+	subscribe(t, bob, alice)
+	bob.Close(t)
+	return alice
 }
