@@ -3,11 +3,13 @@ package admin
 import (
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"xmppbox/admin/admintest"
+	"xmppbox/server/mod/register"
 	"xmppbox/server/mod/register/registertest"
 )
 
@@ -31,7 +33,7 @@ func TestCreateInvite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := time.Now()
-			inv, err := s.CreateInvite(t.Context(), InviteRequest{ValidFor: tt.validFor})
+			inv, err := s.CreateInvite(AsOperator(t.Context()), InviteRequest{ValidFor: tt.validFor})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,12 +53,113 @@ func TestCreateInvite(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.CreateInvite(t.Context(), InviteRequest{ValidFor: -time.Second}); !errors.Is(err, ErrInvalid) {
+	if _, err := s.CreateInvite(AsOperator(t.Context()), InviteRequest{ValidFor: -time.Second}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("negative validity: err = %v, want ErrInvalid", err)
 	}
 
 	noStore, _ := newService(t, nil)
-	if _, err := noStore.CreateInvite(t.Context(), InviteRequest{}); err == nil {
+	if _, err := noStore.CreateInvite(AsOperator(t.Context()), InviteRequest{}); err == nil {
 		t.Error("CreateInvite without an invitation store succeeded")
+	}
+}
+
+func TestInviteLifecycle(t *testing.T) {
+	f := newWebFixture(t)
+	root := AsUser(t.Context(), rootJID)
+	bad := []InviteRequest{
+		{Uses: -1}, {Uses: MaxInviteUses + 1}, {Username: "a@other.org"}, {Username: "carol", Uses: 2},
+	}
+	for _, req := range bad {
+		if _, err := f.s.CreateInvite(root, req); !errors.Is(err, ErrInvalid) {
+			t.Errorf("CreateInvite(%+v): err = %v, want ErrInvalid", req, err)
+		}
+	}
+	if _, err := f.s.CreateInvite(AsOperator(t.Context()), InviteRequest{AddInviter: true}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("operator invitation adding the inviter: err = %v, want ErrInvalid", err)
+	}
+
+	multi, err := f.s.CreateInvite(root, InviteRequest{Uses: 2, AddInviter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	preset, err := f.s.CreateInvite(root, InviteRequest{Username: "Carol"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if preset.Username != "carol" || preset.CreatedBy != rootJID || multi.Uses != 2 || !multi.AddInviter {
+		t.Errorf("invites = %+v, %+v", multi, preset)
+	}
+	if l, err := f.s.ListInvites(root); err != nil || len(l) != 2 {
+		t.Errorf("ListInvites = %+v, %v; want 2", l, err)
+	}
+
+	// The public side: anyone with the token.
+	anon := t.Context()
+	if got, err := f.s.LookupInvite(anon, multi.Token); err != nil || got.Uses != 2 {
+		t.Errorf("LookupInvite = %+v, %v", got, err)
+	}
+	if _, err := f.s.LookupInvite(anon, "nonsense"); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("LookupInvite(unknown): err = %v, want ErrNoInvite", err)
+	}
+	if _, err := f.s.RedeemInvite(anon, preset.Token, "dave", "pw"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("redeeming a preset invitation with another name: err = %v, want ErrInvalid", err)
+	}
+	if j, err := f.s.RedeemInvite(anon, preset.Token, "Carol", "pw"); err != nil || j != "carol@example.org" {
+		t.Errorf("RedeemInvite(preset) = %q, %v", j, err)
+	}
+	if _, err := f.s.RedeemInvite(anon, preset.Token, "carol2", "pw"); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("redeeming a used invitation: err = %v, want ErrNoInvite", err)
+	}
+	if _, err := f.s.RedeemInvite(anon, multi.Token, "alice", "pw"); !errors.Is(err, ErrUserExists) {
+		t.Errorf("redeeming for a taken name: err = %v, want ErrUserExists", err)
+	}
+	if _, err := f.s.RedeemInvite(anon, multi.Token, "erin", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("redeeming with an empty password: err = %v, want ErrInvalid", err)
+	}
+	for _, name := range []string{"erin", "frank"} {
+		if _, err := f.s.RedeemInvite(anon, multi.Token, name, "pw"); err != nil {
+			t.Errorf("RedeemInvite(multi, %s): %v", name, err)
+		}
+	}
+	if _, err := f.s.RedeemInvite(anon, multi.Token, "gina", "pw"); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("third use of a two-use invitation: err = %v, want ErrNoInvite", err)
+	}
+	if _, err := f.s.Authenticate(anon, "erin", "pw"); err != nil {
+		t.Errorf("login of the invited account: %v", err)
+	}
+	want := []string{"erin@example.org " + rootJID, "frank@example.org " + rootJID}
+	if !slices.Equal(f.sessions.contacts, want) {
+		t.Errorf("contacts made = %q, want %q", f.sessions.contacts, want)
+	}
+	if l, _ := f.s.ListInvites(root); len(l) != 0 {
+		t.Errorf("used-up invitations still listed: %+v", l)
+	}
+
+	revoked, _ := f.s.CreateInvite(root, InviteRequest{})
+	if err := f.s.RevokeInvite(root, revoked.Token); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.RevokeInvite(root, revoked.Token); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("revoking twice: err = %v, want ErrNoInvite", err)
+	}
+	if _, err := f.s.RedeemInvite(anon, revoked.Token, "hal", "pw"); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("redeeming a revoked invitation: err = %v, want ErrNoInvite", err)
+	}
+}
+
+func TestExpiredInvite(t *testing.T) {
+	f := newWebFixture(t)
+	tok := "EXPIRED"
+	if err := f.invites.CreateInvite(t.Context(), register.Invite{Token: tok, Uses: 1, Expires: time.Now().Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.LookupInvite(t.Context(), tok); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("LookupInvite(expired): err = %v, want ErrNoInvite", err)
+	}
+	if _, err := f.s.RedeemInvite(t.Context(), tok, "ivan", "pw"); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("RedeemInvite(expired): err = %v, want ErrNoInvite", err)
+	}
+	if l, _ := f.s.ListInvites(AsOperator(t.Context())); len(l) != 0 {
+		t.Errorf("expired invitation listed: %+v", l)
 	}
 }

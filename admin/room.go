@@ -77,16 +77,21 @@ func (s *Service) memberJID(nameOrJID string) (string, error) {
 	return j.Bare().String(), nil
 }
 
-func (s *Service) roomService() (Rooms, error) {
-	if s.rooms == nil {
-		return nil, ErrNoRooms
+// roomService authorises an admin operation on rooms and returns the room service.
+func (s *Service) roomService(ctx context.Context, op string) (Rooms, slog.Attr, error) {
+	by, err := s.authorize(ctx, op)
+	if err != nil {
+		return nil, by, err
 	}
-	return s.rooms, nil
+	if s.rooms == nil {
+		return nil, by, ErrNoRooms
+	}
+	return s.rooms, by, nil
 }
 
 // ListRooms returns every room, live or stored, sorted by JID.
 func (s *Service) ListRooms(ctx context.Context) ([]Room, error) {
-	rs, err := s.roomService()
+	rs, _, err := s.roomService(ctx, "list rooms")
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +106,7 @@ func (s *Service) ListRooms(ctx context.Context) ([]Room, error) {
 // bare JID of this domain, which must be an account; "" for none) as its owner. Errors
 // wrap ErrInvalid, ErrNoUser for an unknown owner, ErrRoomExists.
 func (s *Service) CreateRoom(ctx context.Context, name, owner string) (Room, error) {
-	rs, err := s.roomService()
+	rs, by, err := s.roomService(ctx, "create room")
 	if err != nil {
 		return Room{}, err
 	}
@@ -122,14 +127,14 @@ func (s *Service) CreateRoom(ctx context.Context, name, owner string) (Room, err
 	if err != nil {
 		return Room{}, roomError(n, err)
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "room created", slog.String("room", r.JID), slog.String("owner", o))
+	s.log.LogAttrs(ctx, slog.LevelInfo, "room created", slog.String("room", r.JID), slog.String("owner", o), by)
 	return r, nil
 }
 
 // DestroyRoom ends a room; its occupants get a destroy presence with reason. It returns
 // the normalised name. Errors wrap ErrInvalid or ErrNoRoom.
 func (s *Service) DestroyRoom(ctx context.Context, name, reason string) (string, error) {
-	rs, err := s.roomService()
+	rs, by, err := s.roomService(ctx, "destroy room")
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +145,7 @@ func (s *Service) DestroyRoom(ctx context.Context, name, reason string) (string,
 	if err := rs.DestroyRoom(ctx, n, reason); err != nil {
 		return "", roomError(n, err)
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "room destroyed", slog.String("room", n))
+	s.log.LogAttrs(ctx, slog.LevelInfo, "room destroyed", slog.String("room", n), by)
 	return n, nil
 }
 
@@ -155,7 +160,7 @@ type RoomAffiliation struct {
 // a room: one of Affiliations. An outcast is banned, and removed if present. Errors wrap
 // ErrInvalid or ErrNoRoom.
 func (s *Service) SetRoomAffiliation(ctx context.Context, name, nameOrJID, affiliation string) (RoomAffiliation, error) {
-	rs, err := s.roomService()
+	rs, by, err := s.roomService(ctx, "set room affiliation")
 	if err != nil {
 		return RoomAffiliation{}, err
 	}
@@ -179,7 +184,7 @@ func (s *Service) SetRoomAffiliation(ctx context.Context, name, nameOrJID, affil
 		return RoomAffiliation{}, roomError(n, err)
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "room affiliation set", slog.String("room", n),
-		slog.String("jid", j), slog.String("affiliation", aff))
+		slog.String("jid", j), slog.String("affiliation", aff), by)
 	return RoomAffiliation{Room: n, JID: j, Affiliation: aff}, nil
 }
 

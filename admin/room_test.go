@@ -104,7 +104,7 @@ func TestRoomName(t *testing.T) {
 
 func TestRoomsWithoutService(t *testing.T) {
 	s := newRoomService(t, nil)
-	ctx := t.Context()
+	ctx := AsOperator(t.Context())
 	if _, err := s.ListRooms(ctx); !errors.Is(err, ErrNoRooms) {
 		t.Errorf("ListRooms: %v", err)
 	}
@@ -122,7 +122,7 @@ func TestRoomsWithoutService(t *testing.T) {
 func TestRoomOperations(t *testing.T) {
 	f := newFakeRooms()
 	s := newRoomService(t, f)
-	ctx := t.Context()
+	ctx := AsOperator(t.Context())
 
 	r, err := s.CreateRoom(ctx, "Office", "Alice")
 	if err != nil || r.JID != "office@conference.example.org" {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -23,21 +24,37 @@ type Config struct {
 	// Rooms is the running server's chat room service; nil when the CLI works on the
 	// store directly or MUC is off: the room methods fail with ErrNoRooms.
 	Rooms Rooms
+	// Settings stores what the web page changes; Live applies it to the running server.
+	// Either nil: Settings and SetSettings fail.
+	Settings SettingsStore
+	Live     LiveSettings
+	// StoreSize returns the store's size on disk in bytes; nil: unknown.
+	StoreSize func() int64
+	// CertExpiry returns when the domain's TLS certificate expires; nil: unknown.
+	CertExpiry func() (time.Time, error)
+	// CA is the local root CA; nil when there is none.
+	CA *CAInfo
 	// Iterations is the PBKDF2 iteration count for new passwords; below 4096 means 4096.
 	Iterations int
 	Logger     *slog.Logger // required
 }
 
-// Service carries out administrative operations. It is safe for concurrent use; it holds
-// no state of its own beyond its configuration.
+// Service carries out administrative operations. It is safe for concurrent use; its only
+// state of its own is the last hour of status samples (see Run).
 type Service struct {
 	domain     string
 	accounts   AccountStore
 	sessions   Sessions
 	invites    InviteStore
 	rooms      Rooms
+	settings   SettingsStore
+	live       LiveSettings
+	storeSize  func() int64
+	certExpiry func() (time.Time, error)
+	ca         *CAInfo
 	iterations int
 	log        *slog.Logger
+	history    *history
 }
 
 // New returns a Service for cfg.
@@ -59,8 +76,14 @@ func New(cfg Config) (*Service, error) {
 		sessions:   cfg.Sessions,
 		invites:    cfg.Invites,
 		rooms:      cfg.Rooms,
+		settings:   cfg.Settings,
+		live:       cfg.Live,
+		storeSize:  cfg.StoreSize,
+		certExpiry: cfg.CertExpiry,
+		ca:         cfg.CA,
 		iterations: it,
 		log:        cfg.Logger,
+		history:    newHistory(),
 	}, nil
 }
 
@@ -110,7 +133,7 @@ func (s *Service) credentials(password string) (sasl.Credentials, error) {
 // AddUser creates an account and returns its bare JID. Errors wrap ErrUserExists
 // (fs.ErrExist) when the account exists and ErrInvalid for a bad name or password.
 func (s *Service) AddUser(ctx context.Context, nameOrJID, password string) (string, error) {
-	j, err := s.BareJID(nameOrJID)
+	j, by, err := s.adminOn(ctx, "add user", nameOrJID)
 	if err != nil {
 		return "", err
 	}
@@ -121,30 +144,39 @@ func (s *Service) AddUser(ctx context.Context, nameOrJID, password string) (stri
 	if err := s.accounts.CreateAccount(ctx, j, c); err != nil {
 		return "", storeError(j, err)
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "user added", slog.String("jid", j))
+	s.log.LogAttrs(ctx, slog.LevelInfo, "user added", slog.String("jid", j), by)
 	return j, nil
 }
 
 // DeleteUser removes an account and everything it owns, ends its sessions, and returns
 // its bare JID. Errors wrap ErrNoUser (fs.ErrNotExist) when there is no such account.
+// Admins only, and not on their own account.
 func (s *Service) DeleteUser(ctx context.Context, nameOrJID string) (string, error) {
-	j, err := s.BareJID(nameOrJID)
+	j, by, err := s.adminOn(ctx, "delete user", nameOrJID)
 	if err != nil {
 		return "", err
+	}
+	if isActor(ctx, j) {
+		return "", fmt.Errorf("%w: you cannot delete your own account here", ErrInvalid)
 	}
 	if err := s.accounts.DeleteAccount(ctx, j); err != nil {
 		return "", storeError(j, err)
 	}
 	// After the delete, so a client cannot log in again in between.
 	n := s.disconnect(j)
-	s.log.LogAttrs(ctx, slog.LevelInfo, "user deleted", slog.String("jid", j), slog.Int("sessions", n))
+	s.log.LogAttrs(ctx, slog.LevelInfo, "user deleted", slog.String("jid", j), slog.Int("sessions", n), by)
 	return j, nil
 }
 
 // SetPassword replaces an account's password and ends its sessions, which were opened with
-// the old one. Errors wrap ErrNoUser (fs.ErrNotExist) or ErrInvalid.
+// the old one. Errors wrap ErrNoUser (fs.ErrNotExist) or ErrInvalid. The account itself
+// and admins may change it.
 func (s *Service) SetPassword(ctx context.Context, nameOrJID, password string) (string, error) {
 	j, err := s.BareJID(nameOrJID)
+	if err != nil {
+		return "", err
+	}
+	by, err := s.authorizeSelf(ctx, "set password", j)
 	if err != nil {
 		return "", err
 	}
@@ -156,42 +188,20 @@ func (s *Service) SetPassword(ctx context.Context, nameOrJID, password string) (
 		return "", storeError(j, err)
 	}
 	n := s.disconnect(j)
-	s.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.String("jid", j), slog.Int("sessions", n))
+	s.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.String("jid", j), slog.Int("sessions", n), by)
 	return j, nil
 }
 
-// ListUsers returns the bare JIDs of all accounts, sorted.
+// ListUsers returns the bare JIDs of all accounts, sorted. Admins only.
 func (s *Service) ListUsers(ctx context.Context) ([]string, error) {
+	if _, err := s.authorize(ctx, "list users"); err != nil {
+		return nil, err
+	}
 	l, err := s.accounts.ListAccounts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
 	}
 	return l, nil
-}
-
-// Sessions returns the connected resources, or nil when no server is attached.
-func (s *Service) Sessions() []Session {
-	if s.sessions == nil {
-		return nil
-	}
-	return s.sessions.Sessions()
-}
-
-// Status summarises the box.
-type Status struct {
-	Domain   string
-	Running  bool // a server is attached
-	Users    int
-	Sessions []Session
-}
-
-// Status returns the current Status.
-func (s *Service) Status(ctx context.Context) (Status, error) {
-	users, err := s.ListUsers(ctx)
-	if err != nil {
-		return Status{}, err
-	}
-	return Status{Domain: s.domain, Running: s.sessions != nil, Users: len(users), Sessions: s.Sessions()}, nil
 }
 
 func (s *Service) disconnect(bareJID string) int {
@@ -204,11 +214,16 @@ func (s *Service) disconnect(bareJID string) int {
 // storeError gives store errors of the two expected kinds a message fit for the user,
 // and wraps other errors with the account they concern.
 func storeError(j string, err error) error {
+	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalid) {
+		return err
+	}
 	switch {
 	case errors.Is(err, fs.ErrExist):
 		return fmt.Errorf("%s: %w", j, ErrUserExists)
-	case errors.Is(err, fs.ErrNotExist):
+	case isNotExist(err):
 		return fmt.Errorf("%s: %w", j, ErrNoUser)
 	}
 	return fmt.Errorf("%s: %w", j, err)
 }
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

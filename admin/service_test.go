@@ -19,9 +19,18 @@ var _ AccountStore = (*admintest.MemStore)(nil)
 type fakeSessions struct {
 	mu           sync.Mutex
 	disconnected []string // guarded by mu
+	contacts     []string // "a b" pairs made contacts; guarded by mu
 }
 
-func (f *fakeSessions) Sessions() []Session { return []Session{{JID: "alice@example.org/phone"}} }
+func (f *fakeSessions) Sessions() []Session   { return []Session{{JID: "alice@example.org/phone"}} }
+func (f *fakeSessions) Kick(full string) bool { return full == "alice@example.org/phone" }
+func (f *fakeSessions) Stats() ServerStats    { return ServerStats{Connections: 1, Sessions: 1} }
+func (f *fakeSessions) MakeContacts(_ context.Context, a, b string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.contacts = append(f.contacts, a+" "+b)
+	return nil
+}
 func (f *fakeSessions) Disconnect(j string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -79,7 +88,7 @@ func TestBareJID(t *testing.T) {
 }
 
 func TestUserLifecycle(t *testing.T) {
-	ctx := context.Background()
+	ctx := AsOperator(t.Context())
 	sess := &fakeSessions{}
 	s, st := newService(t, sess)
 
@@ -128,7 +137,7 @@ func TestUserLifecycle(t *testing.T) {
 }
 
 func TestErrorMessages(t *testing.T) {
-	ctx := context.Background()
+	ctx := AsOperator(t.Context())
 	s, _ := newService(t, nil)
 	if _, err := s.AddUser(ctx, "alice", "pencil"); err != nil {
 		t.Fatal(err)
@@ -144,7 +153,7 @@ func TestErrorMessages(t *testing.T) {
 }
 
 func TestListAndStatus(t *testing.T) {
-	ctx := context.Background()
+	ctx := AsOperator(t.Context())
 	s, _ := newService(t, &fakeSessions{})
 	for _, u := range []string{"carol", "alice", "bob"} {
 		if _, err := s.AddUser(ctx, u, "pw"); err != nil {

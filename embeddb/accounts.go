@@ -12,9 +12,17 @@ import (
 	"xmppbox/server/sasl"
 )
 
-// Accounts stores each account's SCRAM credentials. It implements
+// Accounts stores each account's SCRAM credentials and flags. It implements
 // admin.AccountStore and c2s.Accounts.
 type Accounts struct{ db *DB }
+
+// accountRecord is an account's stored value. The credentials are embedded, so records
+// written before the flags existed read as enabled, non-admin accounts.
+type accountRecord struct {
+	sasl.Credentials
+	Admin    bool `json:"admin,omitempty"`
+	Disabled bool `json:"disabled,omitempty"`
+}
 
 // CreateAccount adds an account; it wraps fs.ErrExist if it exists. Data left
 // under the JID by an account deleted earlier (a crash in the middle of
@@ -24,7 +32,7 @@ func (a *Accounts) CreateAccount(ctx context.Context, bareJID string, c sasl.Cre
 	if err := checkJID(bareJID); err != nil {
 		return err
 	}
-	val, err := json.Marshal(c)
+	val, err := json.Marshal(accountRecord{Credentials: c})
 	if err != nil {
 		return fmt.Errorf("embeddb: create account %q: %w", bareJID, err)
 	}
@@ -47,27 +55,87 @@ func (a *Accounts) CreateAccount(ctx context.Context, bareJID string, c sasl.Cre
 	return nil
 }
 
-// SetCredentials replaces an account's credentials; it wraps fs.ErrNotExist
-// if there is no such account.
+// SetCredentials replaces an account's credentials, keeping its flags; it wraps
+// fs.ErrNotExist if there is no such account.
 func (a *Accounts) SetCredentials(ctx context.Context, bareJID string, c sasl.Credentials) error {
-	if err := checkJID(bareJID); err != nil {
-		return err
-	}
-	val, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("embeddb: set credentials %q: %w", bareJID, err)
-	}
-	k := accountKey(bareJID)
-	err = a.db.update(ctx, func(txn *badger.Txn) error {
-		if err := mustExist(txn, k, bareJID); err != nil {
-			return err
-		}
-		return txn.Set(k, val)
-	})
+	err := a.modify(ctx, bareJID, func(r *accountRecord) { r.Credentials = c })
 	if err != nil {
 		return fmt.Errorf("embeddb: set credentials %q: %w", bareJID, err)
 	}
 	return nil
+}
+
+// SetAdmin grants or withdraws administrator rights; it wraps fs.ErrNotExist if there is
+// no such account.
+func (a *Accounts) SetAdmin(ctx context.Context, bareJID string, admin bool) error {
+	if err := a.modify(ctx, bareJID, func(r *accountRecord) { r.Admin = admin }); err != nil {
+		return fmt.Errorf("embeddb: set admin %q: %w", bareJID, err)
+	}
+	return nil
+}
+
+// SetDisabled disables or enables an account; it wraps fs.ErrNotExist if there is no
+// such account. A disabled account keeps its data but cannot log in.
+func (a *Accounts) SetDisabled(ctx context.Context, bareJID string, disabled bool) error {
+	if err := a.modify(ctx, bareJID, func(r *accountRecord) { r.Disabled = disabled }); err != nil {
+		return fmt.Errorf("embeddb: set disabled %q: %w", bareJID, err)
+	}
+	return nil
+}
+
+// AccountFlags reports whether an account is an administrator and whether it is
+// disabled; it wraps fs.ErrNotExist if there is no such account.
+func (a *Accounts) AccountFlags(ctx context.Context, bareJID string) (admin, disabled bool, err error) {
+	r, err := a.record(ctx, bareJID)
+	if err != nil {
+		return false, false, fmt.Errorf("embeddb: account flags: %w", err)
+	}
+	return r.Admin, r.Disabled, nil
+}
+
+func (a *Accounts) modify(ctx context.Context, bareJID string, change func(*accountRecord)) error {
+	if err := checkJID(bareJID); err != nil {
+		return err
+	}
+	k := accountKey(bareJID)
+	return a.db.update(ctx, func(txn *badger.Txn) error {
+		r, err := readAccount(txn, bareJID)
+		if err != nil {
+			return err
+		}
+		change(&r)
+		val, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		return txn.Set(k, val)
+	})
+}
+
+func (a *Accounts) record(ctx context.Context, bareJID string) (accountRecord, error) {
+	var r accountRecord
+	if err := checkJID(bareJID); err != nil {
+		return r, err
+	}
+	err := a.db.view(ctx, func(txn *badger.Txn) error {
+		var err error
+		r, err = readAccount(txn, bareJID)
+		return err
+	})
+	return r, err
+}
+
+func readAccount(txn *badger.Txn, bareJID string) (accountRecord, error) {
+	var r accountRecord
+	item, err := txn.Get(accountKey(bareJID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return r, fmt.Errorf("account %q: %w", bareJID, fs.ErrNotExist)
+	}
+	if err != nil {
+		return r, err
+	}
+	err = item.Value(func(v []byte) error { return json.Unmarshal(v, &r) })
+	return r, err
 }
 
 // DeleteAccount removes an account with its roster, roster version, pending
@@ -114,27 +182,14 @@ func (a *Accounts) ListAccounts(ctx context.Context) ([]string, error) {
 	return list, nil
 }
 
-// Credentials returns an account's credentials; it wraps fs.ErrNotExist if
-// there is no such account.
+// Credentials returns an account's credentials, whether or not it is disabled; it wraps
+// fs.ErrNotExist if there is no such account.
 func (a *Accounts) Credentials(ctx context.Context, bareJID string) (sasl.Credentials, error) {
-	var c sasl.Credentials
-	if err := checkJID(bareJID); err != nil {
-		return c, err
-	}
-	err := a.db.view(ctx, func(txn *badger.Txn) error {
-		item, err := txn.Get(accountKey(bareJID))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return fmt.Errorf("account %q: %w", bareJID, fs.ErrNotExist)
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &c) })
-	})
+	r, err := a.record(ctx, bareJID)
 	if err != nil {
 		return sasl.Credentials{}, fmt.Errorf("embeddb: credentials: %w", err)
 	}
-	return c, nil
+	return r.Credentials, nil
 }
 
 func mustExist(txn *badger.Txn, k []byte, bareJID string) error {

@@ -317,3 +317,65 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("ListAccounts: err = %v, want context.Canceled", err)
 	}
 }
+
+func TestAccountFlags(t *testing.T) {
+	ctx := t.Context()
+	a := openMem(t).Accounts()
+	if err := a.CreateAccount(ctx, alice, creds(1)); err != nil {
+		t.Fatal(err)
+	}
+	type flags struct{ admin, disabled bool }
+	steps := []struct {
+		name string
+		do   func() error
+		want flags
+	}{
+		{"New", func() error { return nil }, flags{}},
+		{"MakeAdmin", func() error { return a.SetAdmin(ctx, alice, true) }, flags{admin: true}},
+		{"Disable", func() error { return a.SetDisabled(ctx, alice, true) }, flags{admin: true, disabled: true}},
+		{"PasswordKeepsFlags", func() error { return a.SetCredentials(ctx, alice, creds(9)) }, flags{admin: true, disabled: true}},
+		{"Enable", func() error { return a.SetDisabled(ctx, alice, false) }, flags{admin: true}},
+		{"Demote", func() error { return a.SetAdmin(ctx, alice, false) }, flags{}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.do(); err != nil {
+				t.Fatal(err)
+			}
+			admin, disabled, err := a.AccountFlags(ctx, alice)
+			if err != nil || (flags{admin, disabled}) != st.want {
+				t.Errorf("AccountFlags = %v, %v, %v; want %+v", admin, disabled, err, st.want)
+			}
+		})
+	}
+	if got, err := a.Credentials(ctx, alice); err != nil || !reflect.DeepEqual(got, creds(9)) {
+		t.Errorf("Credentials after flag changes = %+v, %v; want creds(9)", got, err)
+	}
+	for name, err := range map[string]error{
+		"SetAdminMissing":    a.SetAdmin(ctx, bob, true),
+		"SetDisabledMissing": a.SetDisabled(ctx, bob, true),
+		"FlagsMissing": func() error {
+			_, _, err := a.AccountFlags(ctx, bob)
+			return err
+		}(),
+	} {
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s = %v, want fs.ErrNotExist", name, err)
+		}
+	}
+}
+
+func TestSettingsRoundTrip(t *testing.T) {
+	db := openMem(t)
+	if _, err := db.Settings(t.Context()); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Settings of a new store = %v, want fs.ErrNotExist", err)
+	}
+	for _, v := range []string{`{"a":1}`, `{"a":2}`} {
+		if err := db.SaveSettings(t.Context(), []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.Settings(t.Context()); err != nil || string(got) != v {
+			t.Errorf("Settings = %q, %v; want %q", got, err, v)
+		}
+	}
+}

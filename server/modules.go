@@ -29,8 +29,12 @@ import (
 // Blocking filters before carbons copies (and before archiving), so nothing blocked is copied.
 func (s *Server) registerModules(r *router.Router) {
 	rosters := roster.New(s.cfg.Rosters, r, s.log.With("module", "roster"))
-	reg := register.New(s.cfg.Accounts, s.cfg.Invites, r, s.cfg.Register, s.log.With("module", "register"))
+	regOpts := s.cfg.Register
+	regOpts.MakeContacts = s.MakeContacts
+	reg := register.New(s.cfg.Accounts, s.cfg.Invites, r, regOpts, s.log.With("module", "register"))
 	s.preAuth = registration{reg}
+	archive := mam.New(mam.Config{Archive: s.cfg.Archive, Rosters: s.cfg.Rosters, Retention: s.cfg.Limits.ArchiveRetention, Logger: s.log.With("module", "mam")})
+	s.rosters, s.register, s.archive = rosters, reg, archive
 	priv := private.New(s.cfg.Private, private.DefaultMaxEntries, s.log.With("module", "private")) // PEP mirrors bookmarks with it
 	modules := []interface{ Register(*router.Router) }{
 		disco.New(r, s.cfg.Rosters),
@@ -39,7 +43,7 @@ func (s *Server) registerModules(r *router.Router) {
 		offline.New(s.cfg.Offline, r.Domain(), s.cfg.Limits.MaxOfflineMessages, s.log.With("module", "offline")),
 		blocking.New(s.cfg.Blocklists, s.cfg.Rosters, r, s.log.With("module", "blocking")),
 		carbons.New(r, s.log.With("module", "carbons")),
-		mam.New(mam.Config{Archive: s.cfg.Archive, Rosters: s.cfg.Rosters, Retention: s.cfg.Limits.ArchiveRetention, Logger: s.log.With("module", "mam")}), // after blocking: nothing refused is archived
+		archive, // after blocking: nothing refused is archived
 		ping.Module{},
 		version.Module{Version: buildVersion()},
 		entitytime.Module{Now: time.Now},

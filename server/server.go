@@ -14,7 +14,10 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmppbox/server/c2s"
+	"xmppbox/server/mod/mam"
 	"xmppbox/server/mod/muc"
+	"xmppbox/server/mod/register"
+	"xmppbox/server/mod/roster"
 	"xmppbox/server/router"
 	"xmppbox/server/session"
 	"xmppbox/server/stanza"
@@ -32,6 +35,11 @@ type Server struct {
 	// runners are the modules' background work, set by registerModules and run by Run.
 	runners []interface{ Run(context.Context) }
 	muc     *muc.Module // the chat room service; nil when MUC is off. Set by registerModules.
+	// The modules the admin tools reach into, set by registerModules.
+	rosters  *roster.Module
+	register *register.Module
+	archive  *mam.Module
+	started  time.Time
 }
 
 // SessionInfo describes one bound client resource, for the admin tools.
@@ -68,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Limits.MaxOfflineMessages <= 0 {
 		cfg.Limits.MaxOfflineMessages = 1000
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, domain: domain, sessions: session.NewRegistry()}
+	s := &Server{cfg: cfg, log: cfg.Logger, domain: domain, sessions: session.NewRegistry(), started: time.Now()}
 	s.router = router.New(domain, s.sessions, accountDirectory{cfg.Accounts}, cfg.Logger.With("module", "router"))
 	s.registerModules(s.router)
 	s.c2s = c2s.NewServer(c2s.Config{

@@ -14,10 +14,15 @@ import (
 type MemStore struct {
 	mu       sync.Mutex
 	accounts map[string]sasl.Credentials // guarded by mu
+	flags    map[string]flags            // guarded by mu
 }
 
+type flags struct{ admin, disabled bool }
+
 // NewMemStore returns an empty MemStore.
-func NewMemStore() *MemStore { return &MemStore{accounts: make(map[string]sasl.Credentials)} }
+func NewMemStore() *MemStore {
+	return &MemStore{accounts: make(map[string]sasl.Credentials), flags: make(map[string]flags)}
+}
 
 // CreateAccount adds an account; fs.ErrExist if it exists.
 func (m *MemStore) CreateAccount(_ context.Context, j string, c sasl.Credentials) error {
@@ -49,6 +54,7 @@ func (m *MemStore) DeleteAccount(_ context.Context, j string) error {
 		return fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
 	}
 	delete(m.accounts, j)
+	delete(m.flags, j)
 	return nil
 }
 
@@ -73,4 +79,37 @@ func (m *MemStore) Credentials(_ context.Context, j string) (sasl.Credentials, e
 		return sasl.Credentials{}, fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
 	}
 	return c, nil
+}
+
+// SetAdmin sets an account's admin flag; fs.ErrNotExist if there is none.
+func (m *MemStore) SetAdmin(_ context.Context, j string, admin bool) error {
+	return m.modify(j, func(f *flags) { f.admin = admin })
+}
+
+// SetDisabled sets an account's disabled flag; fs.ErrNotExist if there is none.
+func (m *MemStore) SetDisabled(_ context.Context, j string, disabled bool) error {
+	return m.modify(j, func(f *flags) { f.disabled = disabled })
+}
+
+// AccountFlags returns an account's flags; fs.ErrNotExist if there is none.
+func (m *MemStore) AccountFlags(_ context.Context, j string) (admin, disabled bool, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[j]; !ok {
+		return false, false, fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
+	}
+	f := m.flags[j]
+	return f.admin, f.disabled, nil
+}
+
+func (m *MemStore) modify(j string, change func(*flags)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[j]; !ok {
+		return fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
+	}
+	f := m.flags[j]
+	change(&f)
+	m.flags[j] = f
+	return nil
 }

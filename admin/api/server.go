@@ -59,7 +59,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "requests from web browsers are refused")
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	// Only the data directory's owner can reach the socket (mode 0600): the operator.
+	s.mux.ServeHTTP(w, r.WithContext(admin.AsOperator(r.Context())))
 }
 
 // Serve answers requests on ln until ctx is done, then stops accepting, waits up to five

@@ -209,6 +209,9 @@ func setup(ctx context.Context, o setupOptions) (res *setupResult, err error) {
 	if res.adminJID, err = svc.AddUser(ctx, o.admin, pw); err != nil {
 		return nil, fmt.Errorf("creating the admin account: %w", err)
 	}
+	if _, err = svc.SetAdmin(ctx, res.adminJID, true); err != nil {
+		return nil, fmt.Errorf("making %s an admin: %w", res.adminJID, err)
+	}
 	return res, nil
 }
 

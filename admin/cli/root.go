@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"xmppbox/admin"
 
 	"github.com/spf13/cobra"
 )
@@ -53,6 +54,11 @@ authority, for networks with or without internet access.
 Start with "xmppbox init" (or just "xmppbox serve", which sets up a "localhost" box).`,
 		Version:      versionString(),
 		SilenceUsage: true,
+		// Whoever runs the CLI owns the data directory: the operator, who may do
+		// everything the admin service offers.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			cmd.SetContext(admin.AsOperator(cmd.Context()))
+		},
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -122,6 +123,22 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	}
 	defer certs.Close()
 
+	// Settings changed in the web page override the file's.
+	if st, ok, err := admin.StoredSettings(ctx, db); err != nil {
+		return err
+	} else if ok {
+		cfg.Register.Enabled = st.Registration != admin.RegistrationClosed
+		cfg.Register.InviteOnly = st.Registration == admin.RegistrationInvite
+		cfg.MAM.Retention = st.MAMRetention
+		log.Info("settings from the web page override the config file", "registration", st.Registration, "mam_retention", st.MAMRetention)
+	}
+	ca, err := tlsconf.LoadCA(dir)
+	if err != nil {
+		return err
+	}
+	caInfo := &admin.CAInfo{PEM: ca.PEM(), DER: ca.Certificate().Raw, Fingerprint: ca.Fingerprint(),
+		Subject: ca.Certificate().Subject.String(), NotAfter: ca.Certificate().NotAfter}
+
 	srv, err := server.New(server.Config{
 		Domain:     cfg.Domain,
 		C2SAddr:    cfg.Listeners.C2S,
@@ -166,11 +183,22 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		return err
 	}
 	svc, err := admin.New(admin.Config{
-		Domain:     cfg.Domain,
-		Accounts:   db.Accounts(),
-		Invites:    db.Invites(),
-		Sessions:   serverSessions{srv},
-		Rooms:      roomsOf(srv),
+		Domain:    cfg.Domain,
+		Accounts:  db.Accounts(),
+		Invites:   db.Invites(),
+		Sessions:  serverSessions{srv},
+		Rooms:     roomsOf(srv),
+		Settings:  db,
+		Live:      liveSettings{srv},
+		StoreSize: db.Size,
+		CertExpiry: func() (time.Time, error) {
+			leaf, err := certs.Leaf(cfg.Domain)
+			if err != nil {
+				return time.Time{}, err
+			}
+			return leaf.NotAfter, nil
+		},
+		CA:         caInfo,
 		Iterations: cfg.Auth.SCRAMIterations,
 		Logger:     log,
 	})
@@ -194,6 +222,10 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		apiDone <- err
 	}()
 	log.LogAttrs(ctx, slog.LevelInfo, "listening", slog.String("listener", "admin"), slog.String("addr", sock))
+	go svc.Run(ctx)
+	if err := warnNoAdmin(ctx, db.Accounts(), log); err != nil {
+		return err
+	}
 	runErr := srv.Run(ctx) // logs "listening" per listener, "ready" and "stopped"
 	cancel()
 	return errors.Join(runErr, <-apiDone)
@@ -221,6 +253,39 @@ func (a serverSessions) Sessions() []admin.Session {
 }
 
 func (a serverSessions) Disconnect(bareJID string) int { return a.s.Disconnect(bareJID) }
+
+func (a serverSessions) Kick(fullJID string) bool { return a.s.Kick(fullJID) }
+
+func (a serverSessions) MakeContacts(ctx context.Context, x, y string) error {
+	return a.s.MakeContacts(ctx, x, y)
+}
+
+func (a serverSessions) Stats() admin.ServerStats {
+	st := a.s.Stats()
+	return admin.ServerStats{Started: st.Started, Connections: st.Connections, Sessions: st.Sessions,
+		StanzasIn: st.StanzasIn, StanzasOut: st.StanzasOut, AuthSuccesses: st.AuthSuccesses, AuthFailures: st.AuthFailures}
+}
+
+// liveSettings adapts *server.Server to admin.LiveSettings.
+type liveSettings struct{ s *server.Server }
+
+func (l liveSettings) Registration() string {
+	p := l.s.RegistrationPolicy()
+	switch {
+	case !p.Enabled:
+		return admin.RegistrationClosed
+	case p.InviteOnly:
+		return admin.RegistrationInvite
+	}
+	return admin.RegistrationOpen
+}
+
+func (l liveSettings) SetRegistration(mode string) {
+	l.s.SetRegistrationPolicy(register.Policy{Enabled: mode != admin.RegistrationClosed, InviteOnly: mode == admin.RegistrationInvite})
+}
+
+func (l liveSettings) ArchiveRetention() time.Duration     { return l.s.ArchiveRetention() }
+func (l liveSettings) SetArchiveRetention(d time.Duration) { l.s.SetArchiveRetention(d) }
 
 // roomsOf is the server's chat room service for admin.Config, or nil (room operations
 // fail with admin.ErrNoRooms) when MUC is off. A nil *muc.Module would make a non-nil
@@ -278,4 +343,20 @@ func mucError(err error) error {
 		return fmt.Errorf("%w: %w", admin.ErrInvalid, err)
 	}
 	return err
+}
+
+// warnNoAdmin tells the operator how to reach the web page's admin pages when no
+// account may: a box set up before accounts had an admin flag has none.
+func warnNoAdmin(ctx context.Context, accounts *embeddb.Accounts, log *slog.Logger) error {
+	all, err := accounts.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, j := range all {
+		if isAdmin, _, err := accounts.AccountFlags(ctx, j); err == nil && isAdmin {
+			return nil
+		}
+	}
+	log.Warn("no account is an administrator: make one with \"xmppbox user promote NAME\" to use the admin web page")
+	return nil
 }

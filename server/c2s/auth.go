@@ -154,7 +154,11 @@ func (c *conn) saslExchange(ctx context.Context, mech string, binding sasl.Bindi
 			if !c.authzOK(conv.AuthzID(), conv.Username()) {
 				return false, false, c.saslFailed(ctx, mech, attempted, false, sasl.ErrInvalidAuthzID)
 			}
+			if disabled, err := c.disabled(ctx, conv.Username()); disabled || err != nil {
+				return false, false, err
+			}
 			c.user = conv.Username()
+			c.srv.stats.authOK.Add(1)
 			c.log.LogAttrs(ctx, slog.LevelInfo, "authenticated", slog.String("jid", c.user+"@"+c.srv.cfg.Domain.String()), slog.String("mech", mech))
 			success := stanza.New(nsSASL, "success")
 			if len(out) > 0 {
@@ -215,6 +219,7 @@ func (c *conn) saslFailed(ctx context.Context, mech, user string, throttled bool
 		c.log.LogAttrs(ctx, slog.LevelError, "sasl failed", slog.String("mech", mech), slog.Any("err", err))
 		condition = "temporary-auth-failure"
 	}
+	c.srv.stats.authFailures.Add(1)
 	if condition == "not-authorized" && !errors.Is(err, sasl.ErrUnsupportedBinding) {
 		c.srv.throttle.fail(c.ip, user, time.Now())
 	}
@@ -242,4 +247,22 @@ func decodeSASL(s string) ([]byte, error) {
 		return []byte{}, nil
 	}
 	return base64.StdEncoding.DecodeString(s)
+}
+
+// disabled answers an authenticated login to a disabled account with <account-disabled/>
+// (RFC 6120 §6.5.1). It is checked only once the password proved right, so the failure
+// tells nothing to someone who does not know it.
+func (c *conn) disabled(ctx context.Context, user string) (bool, error) {
+	bare := user + "@" + c.srv.cfg.Domain.String()
+	_, disabled, err := c.srv.cfg.Accounts.AccountFlags(ctx, bare)
+	if err != nil {
+		c.log.LogAttrs(ctx, slog.LevelError, "account lookup failed", slog.String("jid", bare), slog.Any("err", err))
+		return true, c.writeNow(saslFailure("temporary-auth-failure", ""))
+	}
+	if !disabled {
+		return false, nil
+	}
+	c.srv.stats.authFailures.Add(1)
+	c.log.LogAttrs(ctx, slog.LevelWarn, "authentication refused", slog.String("jid", bare), slog.String("reason", "account-disabled"))
+	return true, c.writeNow(saslFailure("account-disabled", "this account is disabled; ask the administrator"))
 }

@@ -69,6 +69,7 @@ func (c *conn) enqueueLocked(el *stanza.Element) bool {
 	}
 	start := len(c.out)
 	c.out = el.AppendXML(c.out, stanza.NSClient)
+	c.srv.stats.count(&c.srv.stats.out, el.Name.Local)
 	if c.sm != nil && !c.sm.record(c.out[start:], c.srv.cfg.Limits.MaxUnackedBytes) {
 		c.out = c.out[:start]
 		return false

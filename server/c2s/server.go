@@ -91,6 +91,7 @@ type Server struct {
 	throttle *throttle
 	nextID   atomic.Uint64
 	bufs     bufPool
+	stats    counters
 
 	smMu       sync.Mutex
 	smSessions map[string]*smSession // resumable sessions by id; guarded by smMu

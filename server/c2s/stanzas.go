@@ -42,6 +42,7 @@ func (c *conn) readStanzas(ctx context.Context) error {
 			return &stanza.StreamError{Condition: stanza.InvalidFrom}
 		}
 		el.Set("from", full)
+		c.srv.stats.count(&c.srv.stats.in, el.Name.Local)
 		if el.Name.Local == "iq" {
 			if !c.checkIQ(el) || c.sessionIQ(el) {
 				if c.sm != nil {

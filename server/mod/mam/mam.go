@@ -3,6 +3,7 @@ package mam
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"xmppbox/server/mod/roster"
@@ -53,7 +54,7 @@ type Config struct {
 type Module struct {
 	archive   Archive
 	rosters   roster.Store
-	retention time.Duration
+	retention atomic.Int64 // time.Duration; see SetRetention
 	log       *slog.Logger
 	now       func() time.Time
 	router    *router.Router // set by Register
@@ -64,13 +65,14 @@ func New(cfg Config) *Module {
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention
 	}
-	return &Module{
-		archive:   cfg.Archive,
-		rosters:   cfg.Rosters,
-		retention: cfg.Retention,
-		log:       cfg.Logger,
-		now:       time.Now,
+	m := &Module{
+		archive: cfg.Archive,
+		rosters: cfg.Rosters,
+		log:     cfg.Logger,
+		now:     time.Now,
 	}
+	m.retention.Store(int64(cfg.Retention))
+	return m
 }
 
 // Register wires the archive IQs, the message hooks and the account features. With no
@@ -135,11 +137,23 @@ func (m *Module) Run(ctx context.Context) {
 // expire deletes the records older than the retention period.
 func (m *Module) expire(ctx context.Context) {
 	start := m.now()
-	n, err := m.archive.DeleteBefore(ctx, start.Add(-m.retention))
+	n, err := m.archive.DeleteBefore(ctx, start.Add(-m.Retention()))
 	switch {
 	case err != nil && ctx.Err() == nil:
 		m.log.Error("archive retention failed", "deleted", n, "err", err)
 	case n > 0:
 		m.log.Info("expired archived messages", "deleted", n, "dur", time.Since(start))
 	}
+}
+
+// Retention returns how long records are kept.
+func (m *Module) Retention() time.Duration { return time.Duration(m.retention.Load()) }
+
+// SetRetention changes how long records are kept, from the next hourly purge on; d <= 0
+// means DefaultRetention. The operator changes it live from the web page.
+func (m *Module) SetRetention(d time.Duration) {
+	if d <= 0 {
+		d = DefaultRetention
+	}
+	m.retention.Store(int64(d))
 }

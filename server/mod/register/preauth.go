@@ -36,7 +36,7 @@ func (m *Module) Open(remoteIP string) *Stream { return &Stream{m: m, ip: remote
 // registration (XEP-0077 §8) and registration with an invitation (XEP-0445 §3), or none
 // when registration is off.
 func (s *Stream) Features() []*stanza.Element {
-	if !s.m.opts.Enabled {
+	if !s.m.Policy().Enabled {
 		return nil
 	}
 	return []*stanza.Element{stanza.New(NSFeature, "register"), stanza.New(NSToken, "register")}
@@ -65,7 +65,7 @@ func (s *Stream) Handle(ctx context.Context, el *stanza.Element) (reply *stanza.
 		return nil, true // nothing before authentication asks the client anything
 	case el.Get("id") == "" || len(el.ChildElements()) != 1 || (typ != "get" && typ != "set"):
 		return s.reply(ctx, el, nil, stanza.Error{Type: stanza.Modify, Condition: stanza.BadRequest}), true
-	case !s.m.opts.Enabled:
+	case !s.m.Policy().Enabled:
 		// XEP-0077 §3.1: a host without in-band registration answers service-unavailable.
 		return s.reply(ctx, el, nil, stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable}), true
 	case isPreauth && typ == "set":
@@ -124,7 +124,7 @@ func (s *Stream) preauth(ctx context.Context, token string) error {
 // client cannot register without an invitation it has not presented (§5).
 func (s *Stream) form() *stanza.Element {
 	q := stanza.New(NS, "query")
-	if s.m.opts.InviteOnly && s.invite == nil {
+	if s.m.Policy().InviteOnly && s.invite == nil {
 		return q.Append(stanza.New(NS, "instructions").AppendText(
 			"This server creates accounts for invited users only: open the invitation link you received with your client."))
 	}
@@ -153,7 +153,7 @@ func (s *Stream) register(ctx context.Context, q *stanza.Element) error {
 		return stanza.Error{Condition: stanza.UnexpectedRequest, Text: "log in to remove your account"}
 	case s.registered:
 		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAcceptable, Text: "one account per connection: log in now"}
-	case m.opts.InviteOnly && s.invite == nil:
+	case m.Policy().InviteOnly && s.invite == nil:
 		return stanza.Error{Type: stanza.Cancel, Condition: stanza.NotAllowed, Text: "registration on this server needs an invitation"}
 	case f.username == "" || f.password == "":
 		// §3.1: an empty password counts as missing.
@@ -201,6 +201,12 @@ func (s *Stream) register(ctx context.Context, q *stanza.Element) error {
 		}
 	}
 	s.registered = true
+	if inv := s.invite; inv != nil && inv.AddInviter && inv.CreatedBy != "" && m.opts.MakeContacts != nil {
+		// The account exists and the use is taken: a roster failure is logged, not undone.
+		if err := m.opts.MakeContacts(ctx, bare, inv.CreatedBy); err != nil {
+			m.log.LogAttrs(ctx, slog.LevelError, "invitation contacts failed", slog.String("jid", bare), slog.Any("err", err))
+		}
+	}
 	m.log.LogAttrs(ctx, slog.LevelInfo, "account registered", slog.String("jid", bare),
 		slog.String("remote", s.ip), slog.Bool("invited", s.invite != nil))
 	return nil

@@ -1,7 +1,9 @@
 package register
 
 import (
+	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"xmppbox/server/router"
@@ -41,6 +43,9 @@ type Options struct {
 	// Iterations is the PBKDF2 iteration count for new passwords (RFC 7677); the sasl
 	// package raises a lower value to its minimum.
 	Iterations int
+	// MakeContacts puts two accounts in each other's rosters, for invitations that
+	// pre-approve a subscription with the inviter (XEP-0379); nil ignores that request.
+	MakeContacts func(ctx context.Context, a, b string) error
 }
 
 // Module serves jabber:iq:register: registration before authentication (through
@@ -52,6 +57,7 @@ type Module struct {
 	router   *router.Router
 	domain   string
 	opts     Options
+	policy   atomic.Pointer[Policy] // who may register now; see SetPolicy
 	limit    *limiter
 	log      *slog.Logger
 	now      func() time.Time
@@ -62,7 +68,7 @@ func New(accounts Accounts, invites Invites, r *router.Router, opts Options, log
 	if opts.PerIPPerHour <= 0 {
 		opts.PerIPPerHour = DefaultPerIPPerHour
 	}
-	return &Module{
+	m := &Module{
 		accounts: accounts,
 		invites:  invites,
 		router:   r,
@@ -72,7 +78,22 @@ func New(accounts Accounts, invites Invites, r *router.Router, opts Options, log
 		log:      log,
 		now:      time.Now,
 	}
+	m.SetPolicy(Policy{Enabled: opts.Enabled, InviteOnly: opts.InviteOnly})
+	return m
 }
+
+// Policy says who may create an account from a client.
+type Policy struct {
+	Enabled    bool // in-band registration is offered
+	InviteOnly bool // only to clients that presented an invitation
+}
+
+// Policy returns the registration policy in force.
+func (m *Module) Policy() Policy { return *m.policy.Load() }
+
+// SetPolicy changes who may register, for streams opened from now on; the operator
+// changes it live from the web page.
+func (m *Module) SetPolicy(p Policy) { m.policy.Store(&p) }
 
 // Register wires password change and account removal. Both are always on, so the feature
 // is always advertised: a logged-in client learns from disco#info that it can change its

@@ -34,6 +34,9 @@ type Invite struct {
 	// Uses is how many registrations the invite still allows; ConsumeInvite takes one and
 	// deletes the invite when none is left. An invite is created with at least 1.
 	Uses int `json:"uses"`
+	// AddInviter pre-approves a mutual subscription between the new account and
+	// CreatedBy (XEP-0379 §3): each is put in the other's roster on registration.
+	AddInviter bool `json:"add_inviter,omitempty"`
 }
 
 // Expired reports whether the invite is no longer accepted at now.
