@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"xmppbox/admin"
 	"xmppbox/admin/api"
 	"xmppbox/admin/config"
+	"xmppbox/admin/metrics"
 	"xmppbox/embeddb"
 	"xmppbox/server"
 	"xmppbox/server/mod/mam"
@@ -205,30 +208,64 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	if err != nil {
 		return err
 	}
+	webs := httpListeners(cfg, svc, srv, db, certs)
+	opened := make([]net.Listener, 0, len(webs))
+	for _, l := range webs {
+		ln, err := l.listen()
+		if err != nil {
+			for _, o := range opened {
+				o.Close()
+			}
+			return err
+		}
+		opened = append(opened, ln)
+	}
 	sock := filepath.Join(dir, api.SocketName)
 	ln, err := api.Listen(sock)
 	if err != nil {
+		for _, o := range opened {
+			o.Close()
+		}
 		return err
 	}
 
-	// The admin API and the server run side by side; whichever stops first (ctx done, or
-	// a failure) stops the other.
+	// The admin API, the HTTP listeners and the server run side by side; whichever stops
+	// first (ctx done, or a failure) stops the others.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	apiDone := make(chan error, 1)
-	go func() {
-		err := api.NewServer(svc, log.With("listener", "admin")).Serve(ctx, ln)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(webs)+1)
+	wg.Go(func() {
+		errs <- api.NewServer(svc, log.With("listener", "admin")).Serve(ctx, ln)
 		cancel()
-		apiDone <- err
-	}()
+	})
 	log.LogAttrs(ctx, slog.LevelInfo, "listening", slog.String("listener", "admin"), slog.String("addr", sock))
-	go svc.Run(ctx)
-	if err := warnNoAdmin(ctx, db.Accounts(), log); err != nil {
-		return err
+	for i, l := range webs {
+		wg.Go(func() {
+			errs <- l.serve(ctx, opened[i], log.With("listener", l.name))
+			cancel()
+		})
 	}
+	wg.Go(func() { svc.Run(ctx) })
+	warnNoAdmin(ctx, db.Accounts(), log)
 	runErr := srv.Run(ctx) // logs "listening" per listener, "ready" and "stopped"
 	cancel()
-	return errors.Join(runErr, <-apiDone)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		runErr = errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+// httpListeners are the HTTP services serve runs besides the XMPP ones, as configured.
+func httpListeners(cfg *config.Config, svc *admin.Service, srv *server.Server, db *embeddb.DB, certs *tlsconf.Manager) []httpListener {
+	var l []httpListener
+	if cfg.Listeners.Metrics != "" {
+		l = append(l, httpListener{name: "metrics", addr: cfg.Listeners.Metrics,
+			handler: metrics.Handler(metrics.Options{Source: serverSessions{srv}, StoreSize: db.Size, Version: admin.Version()})})
+	}
+	return l
 }
 
 // archiveIf is the message archive, or nil (archiving off) when [mam] enabled = false. A
@@ -347,16 +384,15 @@ func mucError(err error) error {
 
 // warnNoAdmin tells the operator how to reach the web page's admin pages when no
 // account may: a box set up before accounts had an admin flag has none.
-func warnNoAdmin(ctx context.Context, accounts *embeddb.Accounts, log *slog.Logger) error {
+func warnNoAdmin(ctx context.Context, accounts *embeddb.Accounts, log *slog.Logger) {
 	all, err := accounts.ListAccounts(ctx)
 	if err != nil {
-		return err
+		return // the store's trouble shows elsewhere
 	}
 	for _, j := range all {
 		if isAdmin, _, err := accounts.AccountFlags(ctx, j); err == nil && isAdmin {
-			return nil
+			return
 		}
 	}
 	log.Warn("no account is an administrator: make one with \"xmppbox user promote NAME\" to use the admin web page")
-	return nil
 }

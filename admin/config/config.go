@@ -56,6 +56,9 @@ type Listeners struct {
 	S2S    string `toml:"s2s_addr"`     // server-to-server
 	HTTPS  string `toml:"https_addr"`   // web page and HTTP services over TLS
 	HTTP   string `toml:"http_addr"`    // plain HTTP (redirects, ACME challenges)
+	// Metrics serves /metrics in the Prometheus text format over plain HTTP; off by
+	// default, and meant for a loopback address.
+	Metrics string `toml:"metrics_addr"`
 }
 
 // Auth configures how passwords are stored.
@@ -145,6 +148,7 @@ func Overridable() []Setting {
 		{"listeners.s2s_addr", "s2s-addr", "XMPPBOX_S2S_ADDR", "server-to-server listener, host:port (default " + DefaultS2SAddr + ")"},
 		{"listeners.https_addr", "https-addr", "XMPPBOX_HTTPS_ADDR", "HTTPS listener, host:port (default " + DefaultHTTPSAddr + ")"},
 		{"listeners.http_addr", "http-addr", "XMPPBOX_HTTP_ADDR", "HTTP listener, host:port (default " + DefaultHTTPAddr + ")"},
+		{"listeners.metrics_addr", "metrics-addr", "XMPPBOX_METRICS_ADDR", "Prometheus /metrics listener, host:port such as 127.0.0.1:9281 (default off)"},
 		{"log_level", "log-level", "XMPPBOX_LOG_LEVEL", "log level: debug, info, warn or error (default info)"},
 	}
 }
@@ -162,6 +166,8 @@ func (c *Config) field(key string) *string {
 		return &c.Listeners.HTTPS
 	case "listeners.http_addr":
 		return &c.Listeners.HTTP
+	case "listeners.metrics_addr":
+		return &c.Listeners.Metrics
 	case "log_level":
 		return &c.LogLevel
 	}
@@ -264,6 +270,7 @@ func (c *Config) Validate() error {
 		{"listeners.s2s_addr", c.Listeners.S2S},
 		{"listeners.https_addr", c.Listeners.HTTPS},
 		{"listeners.http_addr", c.Listeners.HTTP},
+		{"listeners.metrics_addr", c.Listeners.Metrics},
 	} {
 		if err := checkAddr(l.addr); err != nil {
 			return c.errorf(l.key, "%s: %v", l.key, err)

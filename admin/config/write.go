@@ -28,7 +28,10 @@ c2s_addr = {{q .Listeners.C2S}}         # clients, STARTTLS (RFC 6120)
 c2s_tls_addr = {{q .Listeners.C2STLS}}     # clients, direct TLS (XEP-0368)
 s2s_addr = {{q .Listeners.S2S}}         # other XMPP servers
 https_addr = {{q .Listeners.HTTPS}}       # web page and HTTP services
-http_addr = {{q .Listeners.HTTP}}        # plain HTTP
+http_addr = {{q .Listeners.HTTP}}        # plain HTTP: redirects to https_addr
+# Prometheus metrics at http://ADDR/metrics, plain HTTP without login: keep it on a
+# loopback address such as "127.0.0.1:9281". "" (the default) turns it off.
+metrics_addr = {{q .Listeners.Metrics}}
 
 [auth]
 # PBKDF2 iterations for passwords set from now on (SCRAM, RFC 7677); at least 4096.
