@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -25,7 +26,7 @@ var ErrNotRunning = errors.New("admin api: no server is listening")
 
 // Error is an error answered by the API. Unwrap maps its status to the error kind the
 // Service returned: fs.ErrNotExist (404), fs.ErrExist (409), admin.ErrInvalid (400),
-// admin.ErrNoRooms (503).
+// admin.ErrForbidden (403, which also matches fs.ErrPermission), admin.ErrNoRooms (503).
 type Error struct {
 	StatusCode int
 	Message    string // the server's error text
@@ -42,6 +43,8 @@ func (e *Error) Unwrap() error {
 		return fs.ErrExist
 	case http.StatusBadRequest:
 		return admin.ErrInvalid
+	case http.StatusForbidden:
+		return admin.ErrForbidden
 	case http.StatusServiceUnavailable:
 		return admin.ErrNoRooms
 	}
@@ -150,12 +153,83 @@ func (c *Client) ListUsers(ctx context.Context) ([]string, error) {
 	return l.Users, nil
 }
 
+// Users returns a page of the accounts matching q; see admin.Service.Users.
+func (c *Client) Users(ctx context.Context, q admin.UserQuery) (admin.UserPage, error) {
+	if q.Limit <= 0 || q.Limit > admin.MaxUserPage {
+		q.Limit = admin.MaxUserPage // as the Service does; without a limit the server sends all
+	}
+	v := url.Values{"detail": {"1"}, "offset": {strconv.Itoa(q.Offset)}, "limit": {strconv.Itoa(q.Limit)}}
+	if q.Search != "" {
+		v.Set("search", q.Search)
+	}
+	var l apitype.UserList
+	if err := c.do(ctx, http.MethodGet, "/users?"+v.Encode(), nil, &l); err != nil {
+		return admin.UserPage{}, err
+	}
+	if l.Details == nil {
+		// A server older than ?detail=1 answers the plain list; an empty page would be a lie.
+		return admin.UserPage{}, errors.New("admin api: the running server does not tell account details; restart it to run this version")
+	}
+	page := admin.UserPage{Users: make([]admin.User, 0, len(l.Details)), Total: l.Total}
+	for _, u := range l.Details {
+		page.Users = append(page.Users, admin.User{JID: u.JID, Admin: u.Admin, Disabled: u.Disabled, Sessions: u.Sessions})
+	}
+	return page, nil
+}
+
+// SetDisabled disables or enables an account; see admin.Service.SetDisabled.
+func (c *Client) SetDisabled(ctx context.Context, nameOrJID string, disabled bool) (string, error) {
+	var u apitype.User
+	err := c.do(ctx, http.MethodPut, "/users/"+url.PathEscape(nameOrJID)+"/disabled",
+		apitype.SetDisabledRequest{Disabled: &disabled}, &u)
+	return u.JID, err
+}
+
+// SetAdmin grants or withdraws administrator rights; see admin.Service.SetAdmin.
+func (c *Client) SetAdmin(ctx context.Context, nameOrJID string, isAdmin bool) (string, error) {
+	var u apitype.User
+	err := c.do(ctx, http.MethodPut, "/users/"+url.PathEscape(nameOrJID)+"/admin",
+		apitype.SetAdminRequest{Admin: &isAdmin}, &u)
+	return u.JID, err
+}
+
 // CreateInvite creates an invitation; see admin.Service.CreateInvite.
 func (c *Client) CreateInvite(ctx context.Context, req admin.InviteRequest) (admin.Invite, error) {
 	var inv apitype.Invite
-	err := c.do(ctx, http.MethodPost, "/invites",
-		apitype.CreateInviteRequest{ValidForSeconds: int64(req.ValidFor / time.Second)}, &inv)
-	return admin.Invite{Token: inv.Token, URI: inv.URI, Expires: inv.Expires}, err
+	err := c.do(ctx, http.MethodPost, "/invites", apitype.CreateInviteRequest{
+		ValidForSeconds: int64(req.ValidFor / time.Second),
+		Uses:            req.Uses,
+		Username:        req.Username,
+		AddInviter:      req.AddInviter,
+	}, &inv)
+	if err != nil {
+		return admin.Invite{}, err
+	}
+	return inviteIn(inv), nil
+}
+
+func inviteIn(inv apitype.Invite) admin.Invite {
+	return admin.Invite{Token: inv.Token, URI: inv.URI, Created: inv.Created, Expires: inv.Expires,
+		Uses: inv.Uses, Username: inv.Username, CreatedBy: inv.CreatedBy, AddInviter: inv.AddInviter}
+}
+
+// ListInvites returns the invitations that still work; see admin.Service.ListInvites.
+func (c *Client) ListInvites(ctx context.Context) ([]admin.Invite, error) {
+	var l apitype.InviteList
+	if err := c.do(ctx, http.MethodGet, "/invites", nil, &l); err != nil {
+		return nil, err
+	}
+	out := make([]admin.Invite, 0, len(l.Invites))
+	for _, inv := range l.Invites {
+		out = append(out, inviteIn(inv))
+	}
+	return out, nil
+}
+
+// RevokeInvite deletes an invitation; see admin.Service.RevokeInvite. An unknown token is
+// an *Error matching fs.ErrNotExist.
+func (c *Client) RevokeInvite(ctx context.Context, token string) error {
+	return c.do(ctx, http.MethodDelete, "/invites/"+url.PathEscape(token), nil, nil)
 }
 
 // ListRooms lists the chat rooms; see admin.Service.ListRooms.

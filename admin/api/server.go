@@ -11,6 +11,9 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"xmppbox/admin"
@@ -23,8 +26,13 @@ type Backend interface {
 	DeleteUser(ctx context.Context, nameOrJID string) (string, error)
 	SetPassword(ctx context.Context, nameOrJID, password string) (string, error)
 	ListUsers(ctx context.Context) ([]string, error)
+	Users(ctx context.Context, q admin.UserQuery) (admin.UserPage, error)
+	SetDisabled(ctx context.Context, nameOrJID string, disabled bool) (string, error)
+	SetAdmin(ctx context.Context, nameOrJID string, isAdmin bool) (string, error)
 	Status(ctx context.Context) (admin.Status, error)
 	CreateInvite(ctx context.Context, req admin.InviteRequest) (admin.Invite, error)
+	ListInvites(ctx context.Context) ([]admin.Invite, error)
+	RevokeInvite(ctx context.Context, token string) error
 	ListRooms(ctx context.Context) ([]admin.Room, error)
 	CreateRoom(ctx context.Context, name, owner string) (admin.Room, error)
 	DestroyRoom(ctx context.Context, name, reason string) (string, error)
@@ -111,7 +119,11 @@ func (s *Server) routes() []route {
 		{"POST /api/v0/users", true, s.addUser},
 		{"DELETE /api/v0/users/{jid}", true, s.deleteUser},
 		{"PUT /api/v0/users/{jid}/password", true, s.setPassword},
+		{"PUT /api/v0/users/{jid}/disabled", true, s.setDisabled},
+		{"PUT /api/v0/users/{jid}/admin", true, s.setAdmin},
+		{"GET /api/v0/invites", false, s.listInvites},
 		{"POST /api/v0/invites", true, s.createInvite},
+		{"DELETE /api/v0/invites/{token}", true, s.revokeInvite},
 		{"GET /api/v0/rooms", false, s.listRooms},
 		{"POST /api/v0/rooms", true, s.createRoom},
 		{"DELETE /api/v0/rooms/{room}", true, s.destroyRoom},
@@ -121,24 +133,35 @@ func (s *Server) routes() []route {
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := logPath(r)
 		if rt.write {
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); r.ContentLength != 0 && mt != "application/json" {
 				writeError(w, http.StatusUnsupportedMediaType, "request body must be application/json")
 				return
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "admin api request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path))
+				slog.String("method", r.Method), slog.String("path", path))
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if err := rt.handle(w, r); err != nil {
 			code := statusFor(err)
 			if code == http.StatusInternalServerError {
 				s.log.LogAttrs(r.Context(), slog.LevelError, "admin api failed",
-					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+					slog.String("method", r.Method), slog.String("path", path), slog.Any("err", err))
 			}
 			writeError(w, code, err.Error())
 		}
 	})
+}
+
+// logPath is r's path for the log. An invitation token is a password until used, so it
+// stays out of the log, as admin.Service keeps it out of its own.
+func logPath(r *http.Request) string {
+	if t := r.PathValue("token"); t != "" {
+		// {token} is the pattern's last segment.
+		return strings.TrimSuffix(r.URL.Path, t) + "{token}"
+	}
+	return r.URL.Path
 }
 
 // badRequest marks request decoding errors.
@@ -152,6 +175,8 @@ func statusFor(err error) int {
 	switch {
 	case errors.As(err, &br), errors.Is(err, admin.ErrInvalid):
 		return http.StatusBadRequest
+	case errors.Is(err, admin.ErrForbidden):
+		return http.StatusForbidden
 	case errors.Is(err, fs.ErrNotExist):
 		return http.StatusNotFound
 	case errors.Is(err, fs.ErrExist):
@@ -175,6 +200,15 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	if d := r.URL.Query().Get("detail"); d != "" {
+		detail, err := strconv.ParseBool(d)
+		if err != nil {
+			return badRequest{fmt.Errorf("detail=%q: give 1 or 0", d)}
+		}
+		if detail {
+			return s.listUserDetails(w, r)
+		}
+	}
 	users, err := s.backend.ListUsers(r.Context())
 	if err != nil {
 		return err
@@ -183,6 +217,67 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 		users = []string{}
 	}
 	return writeJSON(w, http.StatusOK, apitype.UserList{Users: users})
+}
+
+// listUserDetails answers GET /api/v0/users?detail=1[&search=S][&offset=N][&limit=N]:
+// one page of Backend.Users when limit is given, else every page.
+func (s *Server) listUserDetails(w http.ResponseWriter, r *http.Request) error {
+	v := r.URL.Query()
+	q := admin.UserQuery{Search: v.Get("search")}
+	var err error
+	if q.Offset, err = intParam(v, "offset"); err != nil {
+		return err
+	}
+	if q.Limit, err = intParam(v, "limit"); err != nil {
+		return err
+	}
+	var page admin.UserPage
+	if v.Has("limit") {
+		page, err = s.backend.Users(r.Context(), q)
+	} else {
+		page, err = allUsers(r.Context(), s.backend, q)
+	}
+	if err != nil {
+		return err
+	}
+	out := apitype.UserList{Users: make([]string, 0, len(page.Users)), Details: make([]apitype.UserDetail, 0, len(page.Users)), Total: page.Total}
+	for _, u := range page.Users {
+		out.Users = append(out.Users, u.JID)
+		out.Details = append(out.Details, apitype.UserDetail{JID: u.JID, Admin: u.Admin, Disabled: u.Disabled, Sessions: u.Sessions})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// allUsers collects every page of b.Users from q.Offset on.
+func allUsers(ctx context.Context, b Backend, q admin.UserQuery) (admin.UserPage, error) {
+	q.Limit = admin.MaxUserPage
+	all := admin.UserPage{Users: []admin.User{}}
+	for {
+		page, err := b.Users(ctx, q)
+		if err != nil {
+			return admin.UserPage{}, err
+		}
+		all.Users = append(all.Users, page.Users...)
+		all.Total = page.Total
+		// Step by the limit, not by what came back: accounts deleted meanwhile are
+		// left out of a page, and stepping by less would return some twice.
+		q.Offset += q.Limit
+		if q.Offset >= page.Total {
+			return all, nil
+		}
+	}
+}
+
+// intParam returns the query parameter key as a non-negative int; absent is 0.
+func intParam(v url.Values, key string) (int, error) {
+	if !v.Has(key) {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v.Get(key))
+	if err != nil || n < 0 {
+		return 0, badRequest{fmt.Errorf("%s=%q: give a number of 0 or more", key, v.Get(key))}
+	}
+	return n, nil
 }
 
 func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
@@ -217,6 +312,61 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, apitype.User{JID: j})
 }
 
+func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.SetDisabledRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Disabled == nil {
+		return badRequest{errors.New(`the body needs "disabled": true or false`)}
+	}
+	j, err := s.backend.SetDisabled(r.Context(), r.PathValue("jid"), *req.Disabled)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apitype.User{JID: j})
+}
+
+func (s *Server) setAdmin(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.SetAdminRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Admin == nil {
+		return badRequest{errors.New(`the body needs "admin": true or false`)}
+	}
+	j, err := s.backend.SetAdmin(r.Context(), r.PathValue("jid"), *req.Admin)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apitype.User{JID: j})
+}
+
+func inviteOut(inv admin.Invite) apitype.Invite {
+	return apitype.Invite{Token: inv.Token, URI: inv.URI, Created: inv.Created, Expires: inv.Expires,
+		Uses: inv.Uses, Username: inv.Username, CreatedBy: inv.CreatedBy, AddInviter: inv.AddInviter}
+}
+
+func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) error {
+	invs, err := s.backend.ListInvites(r.Context())
+	if err != nil {
+		return err
+	}
+	out := apitype.InviteList{Invites: make([]apitype.Invite, 0, len(invs))}
+	for _, inv := range invs {
+		out.Invites = append(out.Invites, inviteOut(inv))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) revokeInvite(w http.ResponseWriter, r *http.Request) error {
+	if err := s.backend.RevokeInvite(r.Context(), r.PathValue("token")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) error {
 	var req apitype.CreateInviteRequest
 	if r.ContentLength != 0 {
@@ -227,11 +377,16 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) error {
 	if req.ValidForSeconds < 0 || req.ValidForSeconds > math.MaxInt64/int64(time.Second) {
 		return badRequest{fmt.Errorf("valid_for_seconds %d is out of range", req.ValidForSeconds)}
 	}
-	inv, err := s.backend.CreateInvite(r.Context(), admin.InviteRequest{ValidFor: time.Duration(req.ValidForSeconds) * time.Second})
+	inv, err := s.backend.CreateInvite(r.Context(), admin.InviteRequest{
+		ValidFor:   time.Duration(req.ValidForSeconds) * time.Second,
+		Uses:       req.Uses,
+		Username:   req.Username,
+		AddInviter: req.AddInviter,
+	})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, apitype.Invite{Token: inv.Token, URI: inv.URI, Expires: inv.Expires})
+	return writeJSON(w, http.StatusCreated, inviteOut(inv))
 }
 
 func roomOut(r admin.Room) apitype.Room {

@@ -18,27 +18,74 @@ type SetPasswordRequest struct {
 	Password string `json:"password"`
 }
 
-// User is the response to adding, deleting or changing the password of an account.
+// SetDisabledRequest is the body of PUT /api/v0/users/{jid}/disabled.
+type SetDisabledRequest struct {
+	// Disabled is required: a body without it is refused rather than taken as false.
+	Disabled *bool `json:"disabled"`
+}
+
+// SetAdminRequest is the body of PUT /api/v0/users/{jid}/admin.
+type SetAdminRequest struct {
+	// Admin is required: a body without it is refused rather than taken as false.
+	Admin *bool `json:"admin"`
+}
+
+// User is the response to adding, deleting, changing the password of, disabling,
+// enabling, promoting or demoting an account.
 type User struct {
 	JID string `json:"jid"` // normalised bare JID
 }
 
 // UserList is the response to GET /api/v0/users, and the shape of `user list --json`.
+//
+// Plain GET /api/v0/users answers only Users. With ?detail=1 it also answers Details and
+// Total; search, offset and limit parameters then select a page as admin.UserQuery does,
+// and without limit every matching account is returned.
 type UserList struct {
 	Users []string `json:"users"` // bare JIDs, sorted; never null
+	// Details describes the same accounts, in the same order: with ?detail=1 (never
+	// null then), and in `user list --json`; absent otherwise.
+	Details []UserDetail `json:"details,omitzero"`
+	Total   int          `json:"total,omitempty"` // with ?detail=1: accounts matching, on all pages
 }
 
-// CreateInviteRequest is the body of POST /api/v0/invites.
+// UserDetail is one account of UserList.Details.
+type UserDetail struct {
+	JID      string `json:"jid"` // bare JID
+	Admin    bool   `json:"admin"`
+	Disabled bool   `json:"disabled"`
+	Sessions int    `json:"sessions"` // connected resources; 0 while the server is stopped
+}
+
+// CreateInviteRequest is the body of POST /api/v0/invites; the body may be absent.
 type CreateInviteRequest struct {
 	// ValidForSeconds is how long the invitation works; 0 or absent means the default (7 days).
 	ValidForSeconds int64 `json:"valid_for_seconds,omitempty"`
+	// Uses is how many accounts it may create; 0 or absent means 1.
+	Uses int `json:"uses,omitempty"`
+	// Username is the only user name it may register; it needs Uses 1.
+	Username string `json:"username,omitempty"`
+	// AddInviter asks for roster pre-approval with the inviting account; the operator,
+	// which is who the API serves, has none, so it is refused.
+	AddInviter bool `json:"add_inviter,omitempty"`
 }
 
-// Invite is the response to POST /api/v0/invites, and the shape of `invite create --json`.
+// Invite is the response to POST /api/v0/invites, an item of InviteList, and the shape of
+// `invite create --json`.
 type Invite struct {
-	Token   string    `json:"token"`
-	URI     string    `json:"uri"` // xmpp:DOMAIN?register;preauth=TOKEN
-	Expires time.Time `json:"expires"`
+	Token      string    `json:"token"`
+	URI        string    `json:"uri"` // xmpp:DOMAIN?register;preauth=TOKEN
+	Created    time.Time `json:"created"`
+	Expires    time.Time `json:"expires"`
+	Uses       int       `json:"uses"`                  // accounts it may still create
+	Username   string    `json:"username,omitempty"`    // the only user name it registers
+	CreatedBy  string    `json:"created_by,omitempty"`  // inviting account; absent: the operator
+	AddInviter bool      `json:"add_inviter,omitempty"` // roster pre-approval with CreatedBy
+}
+
+// InviteList is the response to GET /api/v0/invites, and the shape of `invite list --json`.
+type InviteList struct {
+	Invites []Invite `json:"invites"` // the invitations that still work, oldest first; never null
 }
 
 // Status is the response to GET /api/v0/status.

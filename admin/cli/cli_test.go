@@ -404,15 +404,15 @@ func TestUserOffline(t *testing.T) {
 }
 
 // serveAPI runs an admin API on dir's socket, backed by a Service on dir's store (which it
-// holds open, as a running server does), until the test ends.
-func serveAPI(t *testing.T, dir string) {
+// holds open, as a running server does), until the test ends. It returns the store.
+func serveAPI(t *testing.T, dir string) *embeddb.DB {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	db, err := embeddb.Open(embeddb.Options{Dir: filepath.Join(dir, storeDirName)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := admin.New(admin.Config{Domain: "example.org", Accounts: db.Accounts(), Logger: log})
+	svc, err := admin.New(admin.Config{Domain: "example.org", Accounts: db.Accounts(), Invites: db.Invites(), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,6 +430,7 @@ func serveAPI(t *testing.T, dir string) {
 		}
 		db.Close()
 	})
+	return db
 }
 
 func TestUserThroughAPI(t *testing.T) {

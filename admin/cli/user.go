@@ -25,6 +25,9 @@ type Users interface {
 	DeleteUser(ctx context.Context, nameOrJID string) (jid string, err error)
 	SetPassword(ctx context.Context, nameOrJID, password string) (jid string, err error)
 	ListUsers(ctx context.Context) ([]string, error)
+	Users(ctx context.Context, q admin.UserQuery) (admin.UserPage, error)
+	SetDisabled(ctx context.Context, nameOrJID string, disabled bool) (jid string, err error)
+	SetAdmin(ctx context.Context, nameOrJID string, isAdmin bool) (jid string, err error)
 }
 
 var (
@@ -106,6 +109,9 @@ While the server runs these commands talk to it through DATA/admin.sock; when it
 stopped they open the store directly.`,
 	}
 	cmd.AddCommand(newUserAddCmd(e), newUserDelCmd(e), newUserPasswdCmd(e), newUserListCmd(e))
+	for _, f := range userFlags() {
+		cmd.AddCommand(newUserFlagCmd(e, f))
+	}
 	return cmd
 }
 
@@ -130,12 +136,15 @@ func (e *env) password(cmd *cobra.Command, fromStdin bool) (pw string, generated
 }
 
 func newUserAddCmd(e *env) *cobra.Command {
-	var passwordStdin bool
+	var passwordStdin, isAdmin bool
 	cmd := &cobra.Command{
-		Use:   "add NAME|JID [--password-stdin]",
+		Use:   "add [--admin] [--password-stdin] NAME|JID",
 		Short: "Create an account",
 		Long: `Create an account. Prints "jid: ..." and, unless --password-stdin reads the
-password from the first line of stdin, "password: ..." with a generated password.`,
+password from the first line of stdin, "password: ..." with a generated password.
+
+--admin makes the account an administrator, who may use the admin pages of the web
+interface (the same as "xmppbox user promote" afterwards).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pw, generated, err := e.password(cmd, passwordStdin)
@@ -147,13 +156,87 @@ password from the first line of stdin, "password: ..." with a generated password
 				if err != nil {
 					return err
 				}
+				// Printed before promoting, so a generated password is not lost if
+				// that fails: the account exists either way.
 				printUser(cmd, j, pw, generated)
+				if !isAdmin {
+					return nil
+				}
+				if _, err := u.SetAdmin(cmd.Context(), j, true); err != nil {
+					return fmt.Errorf("%s was created but is not an administrator: %w; "+
+						"retry with \"xmppbox user promote %s\"", j, err, j)
+				}
 				return nil
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
+	cmd.Flags().BoolVar(&isAdmin, "admin", false, "make the account an administrator")
 	return cmd
+}
+
+// userFlag is one of the commands that set an account's admin or disabled flag.
+type userFlag struct {
+	use, short, long string
+	set              func(ctx context.Context, u Users, nameOrJID string) (string, error)
+	done             string // printed after "JID: "
+}
+
+// userFlags describes "user disable", "enable", "promote" and "demote".
+func userFlags() []userFlag {
+	return []userFlag{
+		{
+			use:   "disable NAME|JID",
+			short: "Disable an account: it cannot log in (its sessions are ended), its data is kept",
+			long: `Disable an account: its connected clients are disconnected and it cannot log in
+until "xmppbox user enable". Its roster and archive are kept, and messages sent to it are
+stored offline. Prints "JID: disabled".`,
+			set:  func(ctx context.Context, u Users, j string) (string, error) { return u.SetDisabled(ctx, j, true) },
+			done: "disabled",
+		},
+		{
+			use:   "enable NAME|JID",
+			short: "Enable a disabled account again",
+			long:  `Enable an account that "xmppbox user disable" disabled. Prints "JID: enabled".`,
+			set:   func(ctx context.Context, u Users, j string) (string, error) { return u.SetDisabled(ctx, j, false) },
+			done:  "enabled",
+		},
+		{
+			use:   "promote NAME|JID",
+			short: "Make an account an administrator",
+			long: `Make an account an administrator: logged in to the web interface, it may use
+the admin pages (accounts, invitations, settings). Prints "JID: promoted to administrator".`,
+			set:  func(ctx context.Context, u Users, j string) (string, error) { return u.SetAdmin(ctx, j, true) },
+			done: "promoted to administrator",
+		},
+		{
+			use:   "demote NAME|JID",
+			short: "Take an account's administrator rights away",
+			long: `Take an account's administrator rights away; it stays an ordinary account.
+Prints "JID: demoted to ordinary user".`,
+			set:  func(ctx context.Context, u Users, j string) (string, error) { return u.SetAdmin(ctx, j, false) },
+			done: "demoted to ordinary user",
+		},
+	}
+}
+
+func newUserFlagCmd(e *env, f userFlag) *cobra.Command {
+	return &cobra.Command{
+		Use:   f.use,
+		Short: f.short,
+		Long:  f.long,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.withUsers(cmd, func(u Users) error {
+				j, err := f.set(cmd.Context(), u, args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", j, f.done)
+				return nil
+			})
+		},
+	}
 }
 
 func newUserPasswdCmd(e *env) *cobra.Command {
@@ -216,21 +299,30 @@ func newUserListCmd(e *env) *cobra.Command {
 		Use:     "list [--json]",
 		Aliases: []string{"ls"},
 		Short:   "List accounts, one bare JID per line",
-		Long:    `List accounts, one bare JID per line, sorted; --json prints {"users": [...]}.`,
-		Args:    cobra.NoArgs,
+		Long: `List accounts, one bare JID per line, sorted. --json prints {"users": [...],
+"details": [{"jid", "admin", "disabled", "sessions"}, ...]}, the details in the order of
+"users"; "sessions" counts connected clients, 0 while the server is stopped.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withUsers(cmd, func(u Users) error {
-				users, err := u.ListUsers(cmd.Context())
-				if err != nil {
-					return err
-				}
 				if asJSON {
-					if users == nil {
-						users = []string{}
+					all, err := allUsers(cmd.Context(), u)
+					if err != nil {
+						return err
+					}
+					out := apitype.UserList{Users: make([]string, 0, len(all)), Details: make([]apitype.UserDetail, 0, len(all))}
+					for _, a := range all {
+						out.Users = append(out.Users, a.JID)
+						out.Details = append(out.Details, apitype.UserDetail{JID: a.JID, Admin: a.Admin, Disabled: a.Disabled, Sessions: a.Sessions})
 					}
 					enc := json.NewEncoder(cmd.OutOrStdout())
 					enc.SetIndent("", "  ")
-					return enc.Encode(apitype.UserList{Users: users})
+					return enc.Encode(out)
+				}
+				// The plain list stays one bare JID per line: scripts read it so.
+				users, err := u.ListUsers(cmd.Context())
+				if err != nil {
+					return err
 				}
 				for _, j := range users {
 					fmt.Fprintln(cmd.OutOrStdout(), j)
@@ -239,6 +331,23 @@ func newUserListCmd(e *env) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: {\"users\": [\"alice@example.org\", ...]}")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print JSON: {"users": ["alice@example.org", ...], "details": [...]}`)
 	return cmd
+}
+
+// allUsers returns every account, reading u.Users page by page.
+func allUsers(ctx context.Context, u Users) ([]admin.User, error) {
+	all := []admin.User{}
+	for q := (admin.UserQuery{Limit: admin.MaxUserPage}); ; q.Offset += q.Limit {
+		page, err := u.Users(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Users...)
+		// Step by the limit, not by what came back: accounts deleted meanwhile are left
+		// out of a page.
+		if q.Offset+q.Limit >= page.Total {
+			return all, nil
+		}
+	}
 }
