@@ -16,23 +16,27 @@ type httpListener struct {
 	name    string
 	addr    string
 	handler http.Handler
-	tls     *tls.Config // nil: plain HTTP
+	tls     *tls.Config  // nil: plain HTTP
+	ln      net.Listener // set by listen
 }
 
 // listen opens l's socket, so that a port in use fails serve before anything runs.
-func (l httpListener) listen() (net.Listener, error) {
+func (l *httpListener) listen() error {
 	ln, err := net.Listen("tcp", l.addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen %s on %s: %w", l.name, l.addr, err)
+		return fmt.Errorf("listen %s on %s: %w", l.name, l.addr, err)
 	}
 	if l.tls != nil {
 		ln = tls.NewListener(ln, l.tls)
 	}
-	return ln, nil
+	l.ln = ln
+	return nil
 }
 
-// serve answers on ln until ctx is done, then gives requests in flight five seconds.
-func (l httpListener) serve(ctx context.Context, ln net.Listener, log *slog.Logger) error {
+// serve answers on l's listener until ctx is done, then gives requests in flight five
+// seconds.
+func (l *httpListener) serve(ctx context.Context, log *slog.Logger) error {
+	ln := l.ln
 	hs := &http.Server{
 		Handler:           l.handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -28,6 +29,7 @@ import (
 	"xmppbox/server/mod/muc"
 	"xmppbox/server/mod/register"
 	"xmppbox/server/tlsconf"
+	"xmppbox/webadmin"
 )
 
 func newServeCmd(e *env) *cobra.Command {
@@ -208,23 +210,15 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	if err != nil {
 		return err
 	}
-	webs := httpListeners(cfg, svc, srv, db, certs)
-	opened := make([]net.Listener, 0, len(webs))
-	for _, l := range webs {
-		ln, err := l.listen()
-		if err != nil {
-			for _, o := range opened {
-				o.Close()
-			}
-			return err
-		}
-		opened = append(opened, ln)
+	webs, err := openHTTP(cfg, svc, srv, db, certs, log)
+	if err != nil {
+		return err
 	}
 	sock := filepath.Join(dir, api.SocketName)
 	ln, err := api.Listen(sock)
 	if err != nil {
-		for _, o := range opened {
-			o.Close()
+		for _, w := range webs {
+			w.ln.Close()
 		}
 		return err
 	}
@@ -240,9 +234,9 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		cancel()
 	})
 	log.LogAttrs(ctx, slog.LevelInfo, "listening", slog.String("listener", "admin"), slog.String("addr", sock))
-	for i, l := range webs {
+	for _, l := range webs {
 		wg.Go(func() {
-			errs <- l.serve(ctx, opened[i], log.With("listener", l.name))
+			errs <- l.serve(ctx, log)
 			cancel()
 		})
 	}
@@ -258,14 +252,56 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	return runErr
 }
 
-// httpListeners are the HTTP services serve runs besides the XMPP ones, as configured.
-func httpListeners(cfg *config.Config, svc *admin.Service, srv *server.Server, db *embeddb.DB, certs *tlsconf.Manager) []httpListener {
-	var l []httpListener
-	if cfg.Listeners.Metrics != "" {
-		l = append(l, httpListener{name: "metrics", addr: cfg.Listeners.Metrics,
-			handler: metrics.Handler(metrics.Options{Source: serverSessions{srv}, StoreSize: db.Size, Version: admin.Version()})})
+// openHTTP opens the HTTP services serve runs besides the XMPP ones, as configured: the
+// web page over HTTPS, plain HTTP redirecting to it, and metrics. On failure nothing
+// stays open.
+func openHTTP(cfg *config.Config, svc *admin.Service, srv *server.Server, db *embeddb.DB, certs *tlsconf.Manager, log *slog.Logger) (_ []*httpListener, err error) {
+	var open []*httpListener
+	defer func() {
+		if err != nil {
+			for _, l := range open {
+				l.ln.Close()
+			}
+		}
+	}()
+	add := func(l *httpListener) error {
+		if err := l.listen(); err != nil {
+			return err
+		}
+		open = append(open, l)
+		return nil
 	}
-	return l
+	httpsPort := ""
+	if cfg.Listeners.HTTPS != "" {
+		web, err := webadmin.New(webadmin.Options{Backend: svc, Logger: log.With("listener", "https"), Domain: cfg.Domain})
+		if err != nil {
+			return nil, err
+		}
+		// The XMPP listeners' TLS settings, with HTTP's ALPN instead of XMPP's.
+		tc := certs.TLSConfig().Clone()
+		tc.NextProtos = []string{"http/1.1"}
+		l := &httpListener{name: "https", addr: cfg.Listeners.HTTPS, handler: web, tls: tc}
+		if err := add(l); err != nil {
+			return nil, err
+		}
+		_, httpsPort, _ = net.SplitHostPort(l.ln.Addr().String()) // the real port, also for ":0"
+	}
+	if cfg.Listeners.HTTP != "" {
+		var h http.Handler = http.NotFoundHandler()
+		if httpsPort != "" {
+			h = webadmin.Redirect(httpsPort)
+		}
+		if err := add(&httpListener{name: "http", addr: cfg.Listeners.HTTP, handler: h}); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Listeners.Metrics != "" {
+		h := metrics.Handler(metrics.Options{Source: serverSessions{srv}, StoreSize: db.Size, Version: admin.Version()})
+		if err := add(&httpListener{name: "metrics", addr: cfg.Listeners.Metrics, handler: h}); err != nil {
+			return nil, err
+		}
+	}
+	return open, nil
 }
 
 // archiveIf is the message archive, or nil (archiving off) when [mam] enabled = false. A
