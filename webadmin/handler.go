@@ -84,9 +84,12 @@ func New(o Options) (*Handler, error) {
 // There is no HSTS header: the certificate usually comes from the box's own CA, and HSTS
 // would stop a browser that does not trust it yet from even showing how to fix that.
 var securityHeaders = map[string]string{
-	"Content-Security-Policy":    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-	"X-Content-Type-Options":     "nosniff",
-	"Referrer-Policy":            "no-referrer", // invitation tokens are in URLs
+	"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"X-Content-Type-Options":  "nosniff",
+	// Invitation tokens are in URLs, so no other site gets them as a referrer; not
+	// no-referrer, with which browsers send "Origin: null" on form posts and the
+	// same-origin check could not tell our own forms from forged ones.
+	"Referrer-Policy":            "same-origin",
 	"X-Frame-Options":            "DENY",
 	"Cross-Origin-Opener-Policy": "same-origin",
 	"Cache-Control":              "no-store", // the static handler relaxes it

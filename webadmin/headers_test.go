@@ -59,7 +59,7 @@ func checkHeaders(t *testing.T, r response, noStore bool) {
 	want := map[string]string{
 		"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "no-referrer",
+		"Referrer-Policy":         "same-origin",
 		"X-Frame-Options":         "DENY",
 	}
 	if noStore {
