@@ -215,6 +215,13 @@ func TestWebAdminInviteFlow(t *testing.T) {
 	if !found {
 		t.Errorf("dave's roster lacks the inviting admin with subscription both: %s", roster)
 	}
+	// And they chat, nobody having typed a command.
+	boss := dial(t, srv, adminName, adminPassword, dialOpts{})
+	boss.Presence(t)
+	dave.Send(t, `<message to='%s' type='chat' id='hello'><body>thanks for the invitation</body></message>`, srv.JID(adminName))
+	boss.WaitFor(t, "dave's message", func(e *Elem) bool {
+		return e.Is(nsClient, "message") && e.ChildText(nsClient, "body") == "thanks for the invitation"
+	})
 
 	browse(t, ctx, "see dave online",
 		chromedp.Navigate(base+"/sessions"),
