@@ -44,6 +44,8 @@ type Router struct {
 
 	services    map[string]ServiceHandler // by domain; set during registration
 	serviceList []Service
+	remotes     []RemoteHandler    // set during registration; see RegisterRemote
+	directories []func() []Service // set during registration; see RegisterServiceDirectory
 }
 
 // New returns a router for domain with no modules registered.
@@ -186,12 +188,17 @@ func (r *Router) Bounce(ctx context.Context, st *stanza.Element, e stanza.Error)
 	r.Route(ctx, reply)
 }
 
-// remote handles stanzas for other domains: a service of this server takes its own;
-// for the rest there is no federation yet, so the sender learns the remote server cannot
-// be reached.
+// remote handles stanzas for other domains: a service of this server takes its own, then
+// the remote handlers in registration order (components, federation); when none takes it,
+// the sender learns the remote server cannot be reached.
 func (r *Router) remote(ctx context.Context, st *stanza.Element, to jid.JID) {
 	if r.toService(ctx, st, to) {
 		return
+	}
+	for _, h := range r.remotes {
+		if h(ctx, st, to) {
+			return
+		}
 	}
 	r.Bounce(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.RemoteServerNotFound})
 }

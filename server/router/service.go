@@ -33,8 +33,31 @@ func (r *Router) RegisterService(domain, name string, h ServiceHandler) {
 	r.serviceList = append(r.serviceList, Service{Domain: domain, Name: name})
 }
 
-// Services lists the registered service domains in registration order.
-func (r *Router) Services() []Service { return slices.Clone(r.serviceList) }
+// Services lists the registered service domains in registration order, then those of the
+// service directories.
+func (r *Router) Services() []Service {
+	out := slices.Clone(r.serviceList)
+	for _, d := range r.directories {
+		out = append(out, d()...)
+	}
+	return out
+}
+
+// RemoteHandler takes a stanza for a domain that is neither this server's nor one of its
+// registered services, and reports whether it took it. A handler that takes a stanza
+// answers for it: delivers it, or bounces it to its sender.
+type RemoteHandler func(ctx context.Context, st *stanza.Element, to jid.JID) bool
+
+// RegisterRemote adds h to the handlers of other domains, after those registered before:
+// external components (XEP-0114) before federation (RFC 6120 server-to-server).
+func (r *Router) RegisterRemote(h RemoteHandler) { r.remotes = append(r.remotes, h) }
+
+// RegisterServiceDirectory adds services that come and go while the server runs (such as
+// connected components) to what Services lists, for disco#items. d is called each time
+// and must be safe for concurrent use.
+func (r *Router) RegisterServiceDirectory(d func() []Service) {
+	r.directories = append(r.directories, d)
+}
 
 // toService hands st to the service that owns to's domain and reports whether there was one.
 func (r *Router) toService(ctx context.Context, st *stanza.Element, to jid.JID) bool {
