@@ -125,3 +125,19 @@ func TestCopyIsDeep(t *testing.T) {
 		t.Error("Copy of nil is not nil")
 	}
 }
+
+func TestRenamed(t *testing.T) {
+	const server = "jabber:server"
+	m := New(NSClient, "message", "to", "a@b").Append(New(NSClient, "body").AppendText("hi"), New("urn:x", "x").Append(New(NSClient, "inner")))
+	got := m.Renamed(NSClient, server)
+	if want := `<message to='a@b'><body>hi</body><x xmlns='urn:x'><inner xmlns='jabber:client'/></x></message>`; m.String() != want {
+		t.Errorf("original changed: %s", m)
+	}
+	if s, want := string(got.AppendXML(nil, server)), `<message to='a@b'><body>hi</body><x xmlns='urn:x'><inner xmlns='jabber:server'/></x></message>`; s != want {
+		t.Errorf("renamed = %s, want %s", s, want)
+	}
+	got.Rename(server, NSClient)
+	if got.String() != m.String() {
+		t.Errorf("renamed back = %s, want %s", got, m)
+	}
+}
