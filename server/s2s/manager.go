@@ -1,0 +1,334 @@
+package s2s
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"xmppbox/server/stanza"
+)
+
+// Manager runs this server's links with other servers.
+type Manager struct {
+	cfg   Config
+	log   *slog.Logger
+	keys  dialbackKeys
+	local map[string]bool
+	res   Resolver
+
+	mu       sync.Mutex
+	out      map[linkKey]*outLink   // guarded by mu
+	in       map[*inStream]struct{} // guarded by mu
+	failures map[string]failure     // by remote domain; guarded by mu
+	conns    int                    // open connections, both directions; guarded by mu
+	stopping bool                   // guarded by mu
+	ctx      context.Context        // the server's, set by Serve; guarded by mu
+	wg       sync.WaitGroup
+}
+
+type linkKey struct{ from, to string }
+
+// failure remembers a link that could not be set up, so that stanzas sent right after are
+// bounced at once instead of each waiting for another timeout.
+type failure struct {
+	err   error
+	until time.Time
+}
+
+// failureMemory is how long a failed link bounces stanzas before it is tried again.
+const failureMemory = 10 * time.Second
+
+// New returns a Manager for cfg; nothing is linked until stanzas ask for it or Serve
+// accepts connections.
+func New(cfg Config) (*Manager, error) {
+	switch {
+	case len(cfg.Domains) == 0 || cfg.TLS == nil || cfg.Router == nil || cfg.Logger == nil || cfg.Peers == nil:
+		return nil, errors.New("s2s: Config needs Domains, TLS, Peers, Router and Logger")
+	case cfg.Policy != RequireValidCert && cfg.Policy != DialbackOK:
+		return nil, fmt.Errorf("s2s: unknown policy %q", cfg.Policy)
+	case cfg.Federation != PeersOnly && cfg.Federation != Open:
+		return nil, fmt.Errorf("s2s: unknown federation mode %q", cfg.Federation)
+	}
+	cfg.Limits.setDefaults()
+	m := &Manager{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		keys:     newDialbackKeys(),
+		local:    make(map[string]bool),
+		res:      cfg.Resolver,
+		out:      make(map[linkKey]*outLink),
+		in:       make(map[*inStream]struct{}),
+		failures: make(map[string]failure),
+		ctx:      context.Background(),
+	}
+	if m.res == nil {
+		m.res = net.DefaultResolver
+	}
+	for _, d := range cfg.Domains {
+		m.local[d] = true
+	}
+	return m, nil
+}
+
+// peer returns how to reach and trust domain, or an error when this server does not
+// federate with it.
+func (m *Manager) peer(domain string) (Peer, bool, error) {
+	if slices.Contains(m.cfg.Deny, domain) {
+		return Peer{}, false, fmt.Errorf("federation with %s is denied", domain)
+	}
+	p, pinned := m.cfg.Peers.Peer(domain)
+	if !pinned {
+		if m.cfg.Federation == PeersOnly {
+			return Peer{}, false, fmt.Errorf("%s is not a configured peer of this server", domain)
+		}
+		p = Peer{Domain: domain}
+	}
+	if p.Roots == nil {
+		p.Roots = m.cfg.Roots
+	}
+	if p.Policy == "" {
+		p.Policy = m.cfg.Policy
+	}
+	return p, pinned, nil
+}
+
+// Route is the router's handler for remote domains: it queues st on the link from st's
+// sender's domain to to's domain, setting the link up if needed. Stanzas that cannot be
+// sent are bounced to their sender. It takes every stanza it is given.
+func (m *Manager) Route(ctx context.Context, st *stanza.Element, to jid.JID) bool {
+	from, err := jid.Parse(st.Get("from"))
+	if err != nil || !m.local[from.Domainpart()] {
+		m.log.LogAttrs(ctx, slog.LevelWarn, "stanza for a remote domain without a local sender", slog.String("from", st.Get("from")), slog.String("to", to.String()))
+		return true
+	}
+	remote := to.Domainpart()
+	if _, _, err := m.peer(remote); err != nil {
+		m.cfg.Router.Bounce(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.RemoteServerNotFound, Text: err.Error()})
+		return true
+	}
+	key := linkKey{from.Domainpart(), remote}
+	m.mu.Lock()
+	if m.stopping {
+		m.mu.Unlock()
+		m.cfg.Router.Bounce(ctx, st, stanza.Error{Type: stanza.Wait, Condition: stanza.RemoteServerTimeout, Text: "the server is shutting down"})
+		return true
+	}
+	if f, ok := m.failures[remote]; ok && time.Now().Before(f.until) {
+		m.mu.Unlock()
+		m.bounceFailed(ctx, st, f.err)
+		return true
+	}
+	l := m.out[key]
+	if l == nil {
+		l = newOutLink(m, key)
+		m.out[key] = l
+		runCtx := m.ctx
+		m.wg.Go(func() { l.run(runCtx) })
+	}
+	m.mu.Unlock()
+	l.enqueue(ctx, st)
+	return true
+}
+
+// bounceFailed bounces st with the condition err calls for.
+func (m *Manager) bounceFailed(ctx context.Context, st *stanza.Element, err error) {
+	cond := stanza.RemoteServerNotFound
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
+		cond = stanza.RemoteServerTimeout
+	}
+	m.cfg.Router.Bounce(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: cond, Text: err.Error()})
+}
+
+var errTimeout = errors.New("timed out")
+
+// linkFailed records a failed link and forgets it, so the next stanza tries again once
+// failureMemory has passed.
+func (m *Manager) linkFailed(l *outLink, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.out[l.key] == l {
+		delete(m.out, l.key)
+	}
+	m.failures[l.key.to] = failure{err: err, until: time.Now().Add(failureMemory)}
+}
+
+func (m *Manager) linkDone(l *outLink) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.out[l.key] == l {
+		delete(m.out, l.key)
+	}
+}
+
+// admit counts a new connection against MaxConnections.
+func (m *Manager) admit() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopping || m.conns >= m.cfg.Limits.MaxConnections {
+		return false
+	}
+	m.conns++
+	return true
+}
+
+func (m *Manager) release() {
+	m.mu.Lock()
+	m.conns--
+	m.mu.Unlock()
+}
+
+// Serve accepts incoming links on ln until ctx is done; then it closes every link with
+// <system-shutdown/> and returns once they are gone.
+func (m *Manager) Serve(ctx context.Context, ln net.Listener) error {
+	m.mu.Lock()
+	m.ctx = ctx
+	m.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				m.shutdown()
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			m.shutdown()
+			return fmt.Errorf("s2s: accept: %w", err)
+		}
+		if !m.admit() {
+			nc.Close()
+			continue
+		}
+		s := newInStream(m, nc)
+		m.wg.Go(func() {
+			defer m.release()
+			s.serve(ctx)
+		})
+	}
+}
+
+// shutdown closes every link and waits for their goroutines.
+func (m *Manager) shutdown() {
+	m.mu.Lock()
+	m.stopping = true
+	outs := make([]*outLink, 0, len(m.out))
+	for _, l := range m.out {
+		outs = append(outs, l)
+	}
+	ins := make([]*inStream, 0, len(m.in))
+	for s := range m.in {
+		ins = append(ins, s)
+	}
+	m.mu.Unlock()
+	shut := &stanza.StreamError{Condition: stanza.SystemShutdown}
+	for _, l := range outs {
+		l.close(shut)
+	}
+	for _, s := range ins {
+		s.st.close(shut)
+	}
+	m.wg.Wait()
+}
+
+// clientTLS is the TLS configuration of an outgoing link from local to remote: the
+// remote certificate is checked by verifyDomain after the handshake (so that a bad one
+// can still lead to dialback where the policy allows), and ours is presented as a client
+// certificate (XEP-0178).
+func (m *Manager) clientTLS(local, remote string) *tls.Config {
+	return &tls.Config{
+		ServerName:         remote,
+		InsecureSkipVerify: true, // verified by verifyDomain against the peer's roots
+		MinVersion:         tls.VersionTLS12,
+		NextProtos:         []string{"xmpp-server"},
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			if m.cfg.TLS.GetCertificate != nil { // certmagic
+				return m.cfg.TLS.GetCertificate(&tls.ClientHelloInfo{ServerName: local})
+			}
+			if len(m.cfg.TLS.Certificates) > 0 {
+				return &m.cfg.TLS.Certificates[0], nil
+			}
+			return &tls.Certificate{}, nil // none: the remote server may still allow dialback
+		},
+	}
+}
+
+// serverTLS is the TLS configuration of incoming links: our certificates, and a request
+// for the remote server's, which is verified once its stream says which domain it is.
+func (m *Manager) serverTLS() *tls.Config {
+	c := m.cfg.TLS.Clone()
+	c.ClientAuth = tls.RequestClientCert
+	c.NextProtos = []string{"xmpp-server"}
+	return c
+}
+
+// LinkInfo describes one link, for the admin tools.
+type LinkInfo struct {
+	Local, Remote string
+	Incoming      bool
+	TLSVersion    string
+	Auth          string // "sasl-external" or "dialback"
+	CertExpiry    time.Time
+	Since         time.Time
+	LastError     string // the last failure to link with Remote, if recent
+}
+
+// Links lists the open links and the recent failures.
+func (m *Manager) Links() []LinkInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []LinkInfo
+	for _, l := range m.out {
+		if info, ok := l.info(); ok {
+			out = append(out, info)
+		}
+	}
+	for s := range m.in {
+		out = append(out, s.info()...)
+	}
+	now := time.Now()
+	for d, f := range m.failures {
+		if now.Before(f.until.Add(time.Hour)) {
+			out = append(out, LinkInfo{Remote: d, LastError: f.err.Error()})
+		}
+	}
+	slices.SortFunc(out, func(a, b LinkInfo) int {
+		if a.Remote != b.Remote {
+			if a.Remote < b.Remote {
+				return -1
+			}
+			return 1
+		}
+		if a.Incoming == b.Incoming {
+			return 0
+		}
+		if a.Incoming {
+			return 1
+		}
+		return -1
+	})
+	return out
+}
+
+func tlsVersion(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLS 1.3"
+	case tls.VersionTLS12:
+		return "TLS 1.2"
+	}
+	return fmt.Sprintf("0x%04x", v)
+}
