@@ -15,6 +15,7 @@ import (
 	"xmppbox/server/mod/register"
 	"xmppbox/server/mod/roster"
 	"xmppbox/server/mod/vcard"
+	"xmppbox/server/s2s"
 )
 
 // Config is everything a Server needs; the caller owns the stores and the TLS manager.
@@ -47,8 +48,25 @@ type Config struct {
 	MUC   MUC
 	Rooms muc.Store
 
+	// S2SAddr is the server-to-server listener; "" turns federation off (stanzas to other
+	// domains bounce with remote-server-not-found).
+	S2SAddr string
+	S2S     S2S
+
 	Logger *slog.Logger
 	Limits Limits
+}
+
+// S2S configures federation with other servers (RFC 6120 server-to-server).
+type S2S struct {
+	Peers      s2s.Peers
+	Policy     s2s.Policy     // "" means require-valid-cert
+	Federation s2s.Federation // "" means peers only
+	Deny       []string
+	// Roots verify other servers' certificates when a peer has no CA of its own.
+	Roots          *x509.CertPool
+	MaxConnections int           // default 200
+	IdleTimeout    time.Duration // default 10 min
 }
 
 // MUC configures the multi-user chat service (XEP-0045).

@@ -19,6 +19,7 @@ import (
 	"xmppbox/server/mod/register"
 	"xmppbox/server/mod/roster"
 	"xmppbox/server/router"
+	"xmppbox/server/s2s"
 	"xmppbox/server/session"
 	"xmppbox/server/stanza"
 )
@@ -40,6 +41,7 @@ type Server struct {
 	register *register.Module
 	archive  *mam.Module
 	started  time.Time
+	s2s      *s2s.Manager // nil when federation is off; set by newFederation
 }
 
 // SessionInfo describes one bound client resource, for the admin tools.
@@ -98,6 +100,9 @@ func New(cfg Config) (*Server, error) {
 			PingTimeout:         cfg.Limits.PingTimeout,
 		},
 	})
+	if err := s.newFederation(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -105,13 +110,20 @@ func New(cfg Config) (*Server, error) {
 // stream gets <system-shutdown/> and Run returns once all are closed.
 func (s *Server) Run(ctx context.Context) error {
 	type listener struct {
-		name      string
-		addr      string
-		directTLS bool
+		name  string
+		addr  string
+		serve func(context.Context, net.Listener) error
+	}
+	all := []listener{
+		{"c2s", s.cfg.C2SAddr, func(ctx context.Context, ln net.Listener) error { return s.c2s.Serve(ctx, ln, false) }},
+		{"c2s-tls", s.cfg.C2STLSAddr, func(ctx context.Context, ln net.Listener) error { return s.c2s.Serve(ctx, ln, true) }},
+	}
+	if s.s2s != nil {
+		all = append(all, listener{"s2s", s.cfg.S2SAddr, s.serveFederation})
 	}
 	var lns []net.Listener
 	var specs []listener
-	for _, l := range []listener{{"c2s", s.cfg.C2SAddr, false}, {"c2s-tls", s.cfg.C2STLSAddr, true}} {
+	for _, l := range all {
 		if l.addr == "" {
 			continue
 		}
@@ -132,7 +144,7 @@ func (s *Server) Run(ctx context.Context) error {
 	for i, ln := range lns {
 		s.log.Info("listening", "listener", specs[i].name, "addr", ln.Addr().String(), "domain", s.domain.String())
 		wg.Go(func() {
-			if err := s.c2s.Serve(ctx, ln, specs[i].directTLS); err != nil {
+			if err := specs[i].serve(ctx, ln); err != nil {
 				errs <- fmt.Errorf("server: %s: %w", specs[i].name, err)
 				cancel()
 			}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,6 +29,7 @@ import (
 	"xmppbox/server/mod/mam"
 	"xmppbox/server/mod/muc"
 	"xmppbox/server/mod/register"
+	"xmppbox/server/s2s"
 	"xmppbox/server/tlsconf"
 	"xmppbox/webadmin"
 )
@@ -162,7 +164,12 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		MUC: server.MUC{Enabled: cfg.MUC.Enabled, Options: muc.Options{Domain: cfg.MUC.Domain,
 			MaxOccupants: cfg.MUC.MaxOccupants, MaxRoomsPerUser: cfg.MUC.MaxRoomsPerUser,
 			MessagesPerSec: cfg.MUC.MessagesPerSecond, MessageBurst: cfg.MUC.MessageBurst}},
-		Rooms:  db.Rooms(),
+		Rooms:   db.Rooms(),
+		S2SAddr: cfg.Listeners.S2S,
+		S2S: server.S2S{
+			Peers: s2s.StoredPeers{Log: log},
+			Roots: federationRoots(ca, log),
+		},
 		Logger: log,
 		Limits: server.Limits{
 			MaxStanzaBytes:      cfg.Limits.MaxStanzaBytes,
@@ -431,4 +438,17 @@ func warnNoAdmin(ctx context.Context, accounts *embeddb.Accounts, log *slog.Logg
 		}
 	}
 	log.Warn("no account is an administrator: make one with \"xmppbox user promote NAME\" to use the admin web page")
+}
+
+// federationRoots are the roots other servers' certificates are checked against when a
+// peer has no CA of its own: the system's, and this box's CA, which other xmppbox boxes
+// of the same operator may share.
+func federationRoots(ca *tlsconf.CA, log *slog.Logger) *x509.CertPool {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		log.Warn("no system certificate roots: only configured peer CAs and this box's CA are trusted", "err", err)
+		pool = x509.NewCertPool()
+	}
+	pool.AddCert(ca.Certificate())
+	return pool
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,7 +45,7 @@ type failure struct {
 }
 
 // failureMemory is how long a failed link bounces stanzas before it is tried again.
-const failureMemory = 10 * time.Second
+const failureMemory = 5 * time.Second
 
 // New returns a Manager for cfg; nothing is linked until stanzas ask for it or Serve
 // accepts connections.
@@ -84,7 +85,7 @@ func (m *Manager) peer(domain string) (Peer, bool, error) {
 	if slices.Contains(m.cfg.Deny, domain) {
 		return Peer{}, false, fmt.Errorf("federation with %s is denied", domain)
 	}
-	p, pinned := m.cfg.Peers.Peer(domain)
+	p, pinned := m.lookupPeer(domain)
 	if !pinned {
 		if m.cfg.Federation == PeersOnly {
 			return Peer{}, false, fmt.Errorf("%s is not a configured peer of this server", domain)
@@ -98,6 +99,23 @@ func (m *Manager) peer(domain string) (Peer, bool, error) {
 		p.Policy = m.cfg.Policy
 	}
 	return p, pinned, nil
+}
+
+// lookupPeer finds the peer configured for domain or, failing that, for the closest parent
+// domain: a peer "example.org" covers its services such as conference.example.org, which
+// run on the same server and present certificates from the same CA.
+func (m *Manager) lookupPeer(domain string) (Peer, bool) {
+	for d := domain; ; {
+		if p, ok := m.cfg.Peers.Peer(d); ok {
+			p.Domain = domain
+			return p, true
+		}
+		_, parent, found := strings.Cut(d, ".")
+		if !found || !strings.Contains(parent, ".") && parent != "localhost" {
+			return Peer{}, false
+		}
+		d = parent
+	}
 }
 
 // Route is the router's handler for remote domains: it queues st on the link from st's

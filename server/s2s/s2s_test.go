@@ -268,3 +268,24 @@ func TestInboundChecks(t *testing.T) {
 		}
 	}
 }
+
+func TestPeerCoversSubdomains(t *testing.T) {
+	m := &Manager{cfg: Config{Peers: peerMap{"example.org": {Domain: "example.org", Addr: "127.0.0.1:1"}}}}
+	tests := []struct {
+		domain string
+		want   bool
+	}{
+		{"example.org", true},
+		{"conference.example.org", true},
+		{"a.b.example.org", true},
+		{"org", false},
+		{"example.com", false},
+		{"notexample.org", false},
+	}
+	for _, tt := range tests {
+		p, ok := m.lookupPeer(tt.domain)
+		if ok != tt.want || (ok && (p.Domain != tt.domain || p.Addr != "127.0.0.1:1")) {
+			t.Errorf("lookupPeer(%q) = %+v, %v; want found %v", tt.domain, p, ok, tt.want)
+		}
+	}
+}
