@@ -34,6 +34,18 @@ type Config struct {
 	CertExpiry func() (time.Time, error)
 	// CA is the local root CA; nil when there is none.
 	CA *CAInfo
+	// Components stores the secrets of external components (XEP-0114); nil: the
+	// component methods fail. ComponentLinks is the running server's component listener;
+	// nil when the CLI works on the store directly (components show as not connected).
+	Components     ComponentStore
+	ComponentLinks ComponentLinks
+	// MUCDomain is the domain of the chat room service, which no component may take.
+	MUCDomain string
+	// Peers stores the federation peers added with the CLI or the API; nil: AddPeer and
+	// DeletePeer fail. Federation is the running server's server-to-server links; nil
+	// when the CLI works on the store directly or federation is off (peers show no links).
+	Peers      PeerStore
+	Federation Federation
 	// Iterations is the PBKDF2 iteration count for new passwords; below 4096 means 4096.
 	Iterations int
 	Logger     *slog.Logger // required
@@ -52,6 +64,11 @@ type Service struct {
 	storeSize  func() int64
 	certExpiry func() (time.Time, error)
 	ca         *CAInfo
+	components ComponentStore
+	compLinks  ComponentLinks
+	mucDomain  string
+	peers      PeerStore
+	federation Federation
 	iterations int
 	log        *slog.Logger
 	history    *history
@@ -81,6 +98,11 @@ func New(cfg Config) (*Service, error) {
 		storeSize:  cfg.StoreSize,
 		certExpiry: cfg.CertExpiry,
 		ca:         cfg.CA,
+		components: cfg.Components,
+		compLinks:  cfg.ComponentLinks,
+		mucDomain:  cfg.MUCDomain,
+		peers:      cfg.Peers,
+		federation: cfg.Federation,
 		iterations: it,
 		log:        cfg.Logger,
 		history:    newHistory(),

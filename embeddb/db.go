@@ -151,6 +151,9 @@ func (db *DB) Blocklists() *Blocklists { return &Blocklists{db: db} }
 // Invites returns the invitation store (register.Invites, admin.InviteStore).
 func (db *DB) Invites() *Invites { return &Invites{db: db} }
 
+// Peers returns the federation peer store (s2s.PeerStore, admin.PeerStore).
+func (db *DB) Peers() *Peers { return &Peers{db: db} }
+
 // PEP returns the personal eventing store (pep.Store).
 func (db *DB) PEP() *PEP { return db.pep }
 

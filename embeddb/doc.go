@@ -43,6 +43,10 @@
 //	pepid\x00<owner>\x00<node>\x00<id>   the seq of item <id>, uint64 big-endian
 //	block\x00<owner>\x00<jid>           one XEP-0191 block list entry (any JID shape), empty value
 //	mucroom\x00<room>                  a persistent XEP-0045 room: muc.Stored as JSON
+//	peer\x00<domain>                   a federation peer: s2s.PeerConfig as JSON
+//	component\x00<domain>              an external component's secret (XEP-0114), in plain
+//	                                   because the handshake needs it, with its creation
+//	                                   time, as JSON
 //	mam\x00<owner>\x00<id>              (archive) a chunk of archived messages whose first
 //	                                   has <id>: 15 bytes, Unix µs uint64 big-endian then 7
 //	                                   random bytes, so key order is archive order; the

@@ -66,6 +66,12 @@ const kindBlock = "block"
 func blockKey(owner, jid string) []byte { return key(kindBlock, owner, jid) }
 func blockPrefix(owner string) []byte   { return key(kindBlock, owner, "") }
 
+// kindPeer holds the configured federation peers (peers.go), keyed by domain.
+const kindPeer = "peer"
+
+func peerKey(domain string) []byte { return key(kindPeer, domain) }
+func peerPrefix() []byte           { return key(kindPeer, "") }
+
 // checkJID refuses strings that would break the key layout. It is not a JID
 // validator: normalisation is the caller's job.
 func checkJID(jid string) error {
@@ -129,3 +135,10 @@ func ownerPrefixes(owner string) [][]byte {
 func ownerKeys(owner string) [][]byte {
 	return [][]byte{rosterVerKey(owner), offlineMetaKey(owner), vcardKey(owner), vcardPhotoKey(owner), privateCountKey(owner)}
 }
+
+// kindComponent holds the shared secrets of external components (components.go), keyed
+// by domain.
+const kindComponent = "component"
+
+func componentKey(domain string) []byte { return key(kindComponent, domain) }
+func componentPrefix() []byte           { return key(kindComponent, "") }

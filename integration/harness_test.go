@@ -228,6 +228,7 @@ func (s *Server) start(t *testing.T) {
 		"--s2s-addr", "127.0.0.1:0",
 		"--https-addr", "127.0.0.1:0",
 		"--http-addr", "127.0.0.1:0",
+		"--component-addr", "127.0.0.1:0",
 	}
 	p, err := startProcess(t, s.env(), args...)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"xmppbox/server/component"
 	"xmppbox/server/mod/blocking"
 	"xmppbox/server/mod/mam"
 	"xmppbox/server/mod/muc"
@@ -23,6 +24,10 @@ type Config struct {
 	Domain     string // the one XMPP domain this box serves
 	C2SAddr    string // client listener with STARTTLS; "" disables it
 	C2STLSAddr string // client listener with direct TLS (XEP-0368); "" disables it
+	// ComponentAddr is the listener for external components (XEP-0114); "" disables it.
+	// Components holds their shared secrets; nil turns components off altogether.
+	ComponentAddr string
+	Components    component.Secrets
 
 	TLS *tls.Config
 	// Leaf returns the certificate served for a name, for tls-server-end-point channel binding.

@@ -60,8 +60,11 @@ func (s *Server) serveFederation(ctx context.Context, ln net.Listener) error {
 	return s.s2s.Serve(ctx, ln)
 }
 
-// FederationLinks lists the links with other servers, or nil when federation is off.
-func (s *Server) FederationLinks() []s2s.LinkInfo {
+// Federating reports whether the server links with other servers (an s2s listener is set).
+func (s *Server) Federating() bool { return s.s2s != nil }
+
+// Links lists the links with other servers, or nil when federation is off.
+func (s *Server) Links() []s2s.LinkInfo {
 	if s.s2s == nil {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmppbox/server/c2s"
+	"xmppbox/server/component"
 	"xmppbox/server/mod/mam"
 	"xmppbox/server/mod/muc"
 	"xmppbox/server/mod/register"
@@ -42,6 +43,9 @@ type Server struct {
 	archive  *mam.Module
 	started  time.Time
 	s2s      *s2s.Manager // nil when federation is off; set by newFederation
+	// components serves external components (XEP-0114); nil when they are off. Set by
+	// registerComponents.
+	components *component.Server
 }
 
 // SessionInfo describes one bound client resource, for the admin tools.
@@ -80,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, domain: domain, sessions: session.NewRegistry(), started: time.Now()}
 	s.router = router.New(domain, s.sessions, accountDirectory{cfg.Accounts}, cfg.Logger.With("module", "router"))
+	s.registerComponents(s.router) // before federation: see registerComponents
 	s.registerModules(s.router)
 	s.c2s = c2s.NewServer(c2s.Config{
 		Domain:   domain,
@@ -120,6 +125,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if s.s2s != nil {
 		all = append(all, listener{"s2s", s.cfg.S2SAddr, s.serveFederation})
+	}
+	if s.components != nil {
+		all = append(all, listener{"component", s.cfg.ComponentAddr, s.serveComponents})
 	}
 	var lns []net.Listener
 	var specs []listener

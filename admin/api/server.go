@@ -18,6 +18,7 @@ import (
 
 	"xmppbox/admin"
 	"xmppbox/admin/apitype"
+	"xmppbox/server/s2s"
 )
 
 // Backend is what the API serves; *admin.Service implements it.
@@ -37,6 +38,12 @@ type Backend interface {
 	CreateRoom(ctx context.Context, name, owner string) (admin.Room, error)
 	DestroyRoom(ctx context.Context, name, reason string) (string, error)
 	SetRoomAffiliation(ctx context.Context, name, nameOrJID, affiliation string) (admin.RoomAffiliation, error)
+	AddComponent(ctx context.Context, domain, secret string) (string, error)
+	ListComponents(ctx context.Context) ([]admin.Component, error)
+	DeleteComponent(ctx context.Context, domain string) (string, error)
+	AddPeer(ctx context.Context, c s2s.PeerConfig) (s2s.PeerConfig, error)
+	ListPeers(ctx context.Context) ([]admin.PeerStatus, error)
+	DeletePeer(ctx context.Context, domain string) error
 }
 
 // maxBodyBytes bounds request bodies; the largest legitimate one is a password.
@@ -128,6 +135,12 @@ func (s *Server) routes() []route {
 		{"POST /api/v0/rooms", true, s.createRoom},
 		{"DELETE /api/v0/rooms/{room}", true, s.destroyRoom},
 		{"PUT /api/v0/rooms/{room}/affiliations", true, s.setAffiliation},
+		{"GET /api/v0/components", false, s.listComponents},
+		{"POST /api/v0/components", true, s.addComponent},
+		{"DELETE /api/v0/components/{domain}", true, s.deleteComponent},
+		{"GET /api/v0/peers", false, s.listPeers},
+		{"POST /api/v0/peers", true, s.addPeer},
+		{"DELETE /api/v0/peers/{domain}", true, s.deletePeer},
 	}
 }
 

@@ -145,3 +145,44 @@ type Affiliation struct {
 	JID         string `json:"jid"`
 	Affiliation string `json:"affiliation"`
 }
+
+// AddPeerRequest is the body of POST /api/v0/peers: a federation peer to configure, or to
+// configure anew (it replaces the peer of the same domain whole).
+type AddPeerRequest struct {
+	Domain string `json:"domain"`
+	Addr   string `json:"addr,omitempty"`   // host:port; empty: found through DNS
+	CAPEM  string `json:"ca_pem,omitempty"` // PEM certificates to trust for this peer only
+	Policy string `json:"policy,omitempty"` // require-valid-cert or dialback-ok; empty: the server's
+}
+
+// Peer is a federation peer: the response to POST /api/v0/peers, and an item of PeerList.
+type Peer struct {
+	Domain string `json:"domain"` // normalised
+	Addr   string `json:"addr"`   // host:port; "" when found through DNS
+	Policy string `json:"policy"` // "" when the server's policy applies
+	HasCA  bool   `json:"has_ca"` // CAPEM pins the CA for this peer; false: the server's roots
+	CAPEM  string `json:"ca_pem,omitempty"`
+	// Configured is false for a domain the server has links with but no configuration
+	// for (open federation): Addr, Policy and the CA are then empty.
+	Configured bool   `json:"configured"`
+	Links      []Link `json:"links"` // never null; always empty in the response to POST
+}
+
+// Link is one server-to-server link of a Peer, or the last failure to make one.
+type Link struct {
+	Local      string    `json:"local,omitempty"` // our domain on the link
+	Remote     string    `json:"remote"`
+	Direction  string    `json:"direction"`      // "in" or "out"
+	TLS        string    `json:"tls,omitempty"`  // "TLS 1.3", ...
+	Auth       string    `json:"auth,omitempty"` // "sasl-external" or "dialback"
+	CertExpiry time.Time `json:"cert_expiry,omitzero"`
+	Since      time.Time `json:"since,omitzero"`
+	LastError  string    `json:"last_error,omitempty"` // the last failure to link, if recent
+}
+
+// PeerList is the response to GET /api/v0/peers, and the shape of `peer list --json`.
+type PeerList struct {
+	// Peers are the configured peers and the domains with links but no configuration,
+	// sorted by domain; never null.
+	Peers []Peer `json:"peers"`
+}

@@ -71,7 +71,9 @@ Start with "xmppbox init" (or just "xmppbox serve", which sets up a "localhost" 
 		newServeCmd(e),
 		newUserCmd(e),
 		newInviteCmd(e),
+		newPeerCmd(e),
 		newRoomCmd(e),
+		newComponentCmd(e),
 		newCertCmd(e),
 		newVersionCmd(e),
 	)

@@ -143,6 +143,10 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 	if err != nil {
 		return err
 	}
+	staticPeers, err := cfg.PeerConfigs(dir)
+	if err != nil {
+		return err
+	}
 	caInfo := &admin.CAInfo{PEM: ca.PEM(), DER: ca.Certificate().Raw, Fingerprint: ca.Fingerprint(),
 		Subject: ca.Certificate().Subject.String(), NotAfter: ca.Certificate().NotAfter}
 
@@ -161,14 +165,22 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		PEP:        db.PEP(),
 		Blocklists: db.Blocklists(),
 		Archive:    archiveIf(cfg.MAM.Enabled, db),
+		// External components (XEP-0114) log in with the secrets "component add" stores.
+		ComponentAddr: cfg.Listeners.Component,
+		Components:    db.Components(),
 		MUC: server.MUC{Enabled: cfg.MUC.Enabled, Options: muc.Options{Domain: cfg.MUC.Domain,
 			MaxOccupants: cfg.MUC.MaxOccupants, MaxRoomsPerUser: cfg.MUC.MaxRoomsPerUser,
 			MessagesPerSec: cfg.MUC.MessagesPerSecond, MessageBurst: cfg.MUC.MessageBurst}},
 		Rooms:   db.Rooms(),
 		S2SAddr: cfg.Listeners.S2S,
 		S2S: server.S2S{
-			Peers: s2s.StoredPeers{Log: log},
-			Roots: federationRoots(ca, log),
+			Peers:          s2s.StoredPeers{Store: db.Peers(), Static: staticPeers, Log: log},
+			Policy:         s2s.Policy(cfg.S2S.Policy),
+			Federation:     s2s.Federation(cfg.S2S.Federation),
+			Deny:           cfg.S2S.Deny,
+			Roots:          federationRoots(ca, log),
+			MaxConnections: cfg.S2S.MaxConnections,
+			IdleTimeout:    cfg.S2S.IdleTimeout,
 		},
 		Logger: log,
 		Limits: server.Limits{
@@ -195,14 +207,16 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		return err
 	}
 	svc, err := admin.New(admin.Config{
-		Domain:    cfg.Domain,
-		Accounts:  db.Accounts(),
-		Invites:   db.Invites(),
-		Sessions:  serverSessions{srv},
-		Rooms:     roomsOf(srv),
-		Settings:  db,
-		Live:      liveSettings{srv},
-		StoreSize: db.Size,
+		Peers:      db.Peers(),
+		Federation: federationOf(srv),
+		Domain:     cfg.Domain,
+		Accounts:   db.Accounts(),
+		Invites:    db.Invites(),
+		Sessions:   serverSessions{srv},
+		Rooms:      roomsOf(srv),
+		Settings:   db,
+		Live:       liveSettings{srv},
+		StoreSize:  db.Size,
 		CertExpiry: func() (time.Time, error) {
 			leaf, err := certs.Leaf(cfg.Domain)
 			if err != nil {
@@ -211,8 +225,13 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 			return leaf.NotAfter, nil
 		},
 		CA:         caInfo,
+		Components: db.Components(),
 		Iterations: cfg.Auth.SCRAMIterations,
 		Logger:     log,
+		// The running server tells which components are connected, and ends the stream
+		// of one that is deleted.
+		ComponentLinks: serverComponents{srv},
+		MUCDomain:      mucDomainOf(cfg),
 	})
 	if err != nil {
 		return err
@@ -451,4 +470,19 @@ func federationRoots(ca *tlsconf.CA, log *slog.Logger) *x509.CertPool {
 	}
 	pool.AddCert(ca.Certificate())
 	return pool
+}
+
+// serverComponents adapts *server.Server to admin.ComponentLinks.
+type serverComponents struct{ s *server.Server }
+
+func (a serverComponents) ComponentConnected(d string) bool  { return a.s.ComponentConnected(d) }
+func (a serverComponents) DisconnectComponent(d string) bool { return a.s.DisconnectComponent(d) }
+
+// federationOf is the server's federation links for admin.Config, or nil when federation
+// is off: a nil *server.Server method value would make a non-nil interface.
+func federationOf(s *server.Server) admin.Federation {
+	if !s.Federating() {
+		return nil
+	}
+	return s
 }

@@ -52,7 +52,8 @@ func TestServe(t *testing.T) {
 	e := newEnv([]string{"XMPPBOX_C2S_TLS_ADDR=127.0.0.1:0"}, func() (string, error) { return "box", nil })
 	root := newRoot(e, strings.NewReader(""), &stdout, stderr)
 	root.SetArgs([]string{"serve", "--data", dir, "--c2s-addr", "127.0.0.1:0", "--log-level", "debug",
-		"--s2s-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"})
+		"--s2s-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--component-addr", "127.0.0.1:0"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -73,6 +74,7 @@ func TestServe(t *testing.T) {
 		"msg=listening listener=admin addr=" + filepath.Join(dir, api.SocketName),
 		"msg=listening listener=c2s addr=127.0.0.1:",
 		"msg=listening listener=c2s-tls addr=127.0.0.1:",
+		"msg=listening listener=component addr=127.0.0.1:",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, log)

@@ -28,6 +28,11 @@ const (
 	DefaultHTTPAddr   = ":5280"
 )
 
+// DefaultComponentAddr is the listener for external components (XEP-0114), on the
+// conventional port: loopback, because a component authenticates with a shared secret
+// alone, over a stream without TLS.
+const DefaultComponentAddr = "127.0.0.1:5347"
+
 // DefaultSCRAMIterations is the PBKDF2 iteration count for new passwords: the minimum RFC
 // 7677 allows, because a Raspberry Pi pays it on every login.
 const DefaultSCRAMIterations = 4096
@@ -43,6 +48,8 @@ type Config struct {
 	Limits    Limits    `toml:"limits"`
 	MAM       MAM       `toml:"mam"`
 	MUC       MUC       `toml:"muc"`
+	S2S       S2S       `toml:"s2s"`   // federation (s2s.go)
+	Peers     []Peer    `toml:"peers"` // [[peers]] tables: the servers to federate with
 
 	// origin maps a setting's key ("listeners.c2s_addr") to where its value came from
 	// ("xmppbox.toml:7", "--c2s-addr", "XMPPBOX_C2S_ADDR"), so errors can point there.
@@ -59,6 +66,9 @@ type Listeners struct {
 	// Metrics serves /metrics in the Prometheus text format over plain HTTP; off by
 	// default, and meant for a loopback address.
 	Metrics string `toml:"metrics_addr"`
+	// Component accepts external components such as gateways (XEP-0114); meant for a
+	// loopback address (see DefaultComponentAddr).
+	Component string `toml:"component_addr"`
 }
 
 // Auth configures how passwords are stored.
@@ -124,10 +134,13 @@ func Default(domain string) *Config {
 			S2S:    DefaultS2SAddr,
 			HTTPS:  DefaultHTTPSAddr,
 			HTTP:   DefaultHTTPAddr,
+			// Loopback, unlike the others: see DefaultComponentAddr.
+			Component: DefaultComponentAddr,
 		},
 		Auth: Auth{SCRAMIterations: DefaultSCRAMIterations},
 		MAM:  MAM{Enabled: true},
 		MUC:  MUC{Enabled: true},
+		S2S:  defaultS2S(),
 	}
 }
 
@@ -149,6 +162,7 @@ func Overridable() []Setting {
 		{"listeners.https_addr", "https-addr", "XMPPBOX_HTTPS_ADDR", "HTTPS listener, host:port (default " + DefaultHTTPSAddr + ")"},
 		{"listeners.http_addr", "http-addr", "XMPPBOX_HTTP_ADDR", "HTTP listener, host:port (default " + DefaultHTTPAddr + ")"},
 		{"listeners.metrics_addr", "metrics-addr", "XMPPBOX_METRICS_ADDR", "Prometheus /metrics listener, host:port such as 127.0.0.1:9281 (default off)"},
+		{"listeners.component_addr", "component-addr", "XMPPBOX_COMPONENT_ADDR", "external component (gateway) listener, host:port (default " + DefaultComponentAddr + ")"},
 		{"log_level", "log-level", "XMPPBOX_LOG_LEVEL", "log level: debug, info, warn or error (default info)"},
 	}
 }
@@ -168,6 +182,8 @@ func (c *Config) field(key string) *string {
 		return &c.Listeners.HTTP
 	case "listeners.metrics_addr":
 		return &c.Listeners.Metrics
+	case "listeners.component_addr":
+		return &c.Listeners.Component
 	case "log_level":
 		return &c.LogLevel
 	}
@@ -237,6 +253,9 @@ func Load(path string, o Overrides) (*Config, error) {
 	for _, k := range md.Keys() {
 		c.origin[k.String()] = at(k.String())
 	}
+	if err := c.loadS2S(md, path, string(data)); err != nil {
+		return nil, err
+	}
 	for _, s := range Overridable() {
 		v, ok := o.Flags[s.Flag]
 		src := "--" + s.Flag
@@ -271,6 +290,7 @@ func (c *Config) Validate() error {
 		{"listeners.https_addr", c.Listeners.HTTPS},
 		{"listeners.http_addr", c.Listeners.HTTP},
 		{"listeners.metrics_addr", c.Listeners.Metrics},
+		{"listeners.component_addr", c.Listeners.Component},
 	} {
 		if err := checkAddr(l.addr); err != nil {
 			return c.errorf(l.key, "%s: %v", l.key, err)
@@ -312,6 +332,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MUC.MessagesPerSecond < 0 {
 		return c.errorf("muc.messages_per_second", "muc.messages_per_second must not be negative (0 means the default)")
+	}
+	if err := c.validateS2S(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -72,9 +72,10 @@ c2s_addr = "10.0.0.1:1000"
 s2s_addr = "10.0.0.1:3000"
 `
 	env := map[string]string{
-		"XMPPBOX_C2S_ADDR":     "10.0.0.2:1000",
-		"XMPPBOX_C2S_TLS_ADDR": "10.0.0.2:2000",
-		"XMPPBOX_S2S_ADDR":     "10.0.0.2:3000",
+		"XMPPBOX_C2S_ADDR":       "10.0.0.2:1000",
+		"XMPPBOX_C2S_TLS_ADDR":   "10.0.0.2:2000",
+		"XMPPBOX_S2S_ADDR":       "10.0.0.2:3000",
+		"XMPPBOX_COMPONENT_ADDR": "127.0.0.1:6000",
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	tests := []struct {
@@ -87,20 +88,21 @@ s2s_addr = "10.0.0.1:3000"
 		{
 			name: "file over default",
 			want: Listeners{C2S: "10.0.0.1:1000", C2STLS: DefaultC2STLSAddr, S2S: "10.0.0.1:3000",
-				HTTPS: DefaultHTTPSAddr, HTTP: DefaultHTTPAddr},
+				HTTPS: DefaultHTTPSAddr, HTTP: DefaultHTTPAddr, Component: DefaultComponentAddr},
 			wantLevel: "info",
 		},
 		{
 			name: "env over file and default",
 			env:  lookup,
 			want: Listeners{C2S: "10.0.0.2:1000", C2STLS: "10.0.0.2:2000", S2S: "10.0.0.2:3000",
-				HTTPS: DefaultHTTPSAddr, HTTP: DefaultHTTPAddr},
+				HTTPS: DefaultHTTPSAddr, HTTP: DefaultHTTPAddr, Component: "127.0.0.1:6000"},
 			wantLevel: "info",
 		},
 		{
-			name:  "flag over env, file and default",
-			env:   lookup,
-			flags: map[string]string{"c2s-addr": "10.0.0.3:1000", "http-addr": "", "https-addr": "127.0.0.1:0", "log-level": "debug"},
+			name: "flag over env, file and default",
+			env:  lookup,
+			flags: map[string]string{"c2s-addr": "10.0.0.3:1000", "http-addr": "", "https-addr": "127.0.0.1:0", "log-level": "debug",
+				"component-addr": ""},
 			want: Listeners{C2S: "10.0.0.3:1000", C2STLS: "10.0.0.2:2000", S2S: "10.0.0.2:3000",
 				HTTPS: "127.0.0.1:0", HTTP: ""},
 			wantLevel: "debug",

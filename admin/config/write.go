@@ -32,6 +32,10 @@ http_addr = {{q .Listeners.HTTP}}        # plain HTTP: redirects to https_addr
 # Prometheus metrics at http://ADDR/metrics, plain HTTP without login: keep it on a
 # loopback address such as "127.0.0.1:9281". "" (the default) turns it off.
 metrics_addr = {{q .Listeners.Metrics}}
+# External components such as the biboumi IRC gateway (XEP-0114; see "xmppbox component
+# add"). They log in with a shared secret over a stream without TLS: keep this on a
+# loopback address and run them on this machine. "" turns it off.
+component_addr = {{q .Listeners.Component}}
 
 [auth]
 # PBKDF2 iterations for passwords set from now on (SCRAM, RFC 7677); at least 4096.
@@ -84,7 +88,45 @@ max_occupants = {{.MUC.MaxOccupants}}    # per room; 0 = 200
 max_rooms_per_user = {{.MUC.MaxRoomsPerUser}}    # rooms one account may create; 0 = 20
 messages_per_second = {{.MUC.MessagesPerSecond}}    # sustained messages per occupant; 0 = 5
 message_burst = {{.MUC.MessageBurst}}    # messages an occupant may send at once; 0 = 20
-`))
+
+# Federation: links with other XMPP servers (RFC 6120 server-to-server), so that users of
+# this box can chat with theirs. They connect to s2s_addr above.
+[s2s]
+# "peers" (the default) talks only to the servers the admin listed: the [[peers]] below and
+# those added with "xmppbox peer add". A box on a private network then sends no presence
+# or message to a server nobody chose, and needs no DNS records for other servers, which
+# such a network usually lacks anyway. "open" federates with any server found through DNS
+# (SRV records _xmpp-server._tcp.DOMAIN, then A/AAAA), except the domains in deny.
+federation = {{q .S2S.Federation}}
+# How a remote server must prove it speaks for its domain. "require-valid-cert" (the
+# default): a certificate valid for its domain, from a CA this box trusts or the peer's
+# ca_file. "dialback-ok" also accepts Server Dialback (XEP-0220), checked through DNS, from
+# servers whose certificate cannot be verified. A peer's own policy takes precedence.
+policy = {{q .S2S.Policy}}
+deny = [{{range $i, $d := .S2S.Deny}}{{if $i}}, {{end}}{{q $d}}{{end}}]    # domains never linked with, whatever federation says
+max_connections = {{.S2S.MaxConnections}}    # links in and out together; 0 = 200
+idle_timeout = {{q .S2S.IdleTimeout.String}}    # a link without traffic is closed; "0s" = 10m
+
+# The servers to federate with, one [[peers]] table each ("xmppbox peer add" keeps them in
+# the store instead, and its entry wins over one here for the same domain):
+#   domain  its XMPP domain
+#   addr    where it listens for servers, host:port; "" or absent = found through DNS
+#   ca_file PEM file of its CA, which "xmppbox cert ca" prints on that box; relative to the
+#           data directory unless absolute; "" or absent = the roots this box trusts
+#   policy  "require-valid-cert" or "dialback-ok"; "" or absent = s2s.policy above
+{{range .Peers}}
+[[peers]]
+domain = {{q .Domain}}
+addr = {{q .Addr}}
+ca_file = {{q .CAFile}}
+policy = {{q .Policy}}
+{{else}}#
+# [[peers]]
+# domain = "other.example"
+# addr = "10.0.0.2:5269"
+# ca_file = "peers/other-ca.pem"
+# policy = "dialback-ok"
+{{end}}`))
 
 // Marshal renders c as a commented configuration file.
 func Marshal(c *Config) ([]byte, error) {

@@ -130,6 +130,10 @@ func (s *inStream) run(ctx context.Context) error {
 			if err := s.stanza(ctx, el); err != nil {
 				return err
 			}
+		case el.Name.Space == stanza.NSStream && el.Name.Local == "error":
+			// The remote server ends the stream (such as system-shutdown): nothing to answer.
+			s.log.Info("s2s stream ended by the remote server", "error", el.String())
+			return nil
 		default:
 			return &stanza.StreamError{Condition: stanza.UnsupportedStanzaType}
 		}

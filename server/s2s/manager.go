@@ -152,7 +152,9 @@ func (m *Manager) Route(ctx context.Context, st *stanza.Element, to jid.JID) boo
 		m.wg.Go(func() { l.run(runCtx) })
 	}
 	m.mu.Unlock()
-	l.enqueue(ctx, st)
+	// Callers reuse st once Route returns (the presence broadcast re-addresses one element
+	// to each contact), and the link encodes it later: it keeps its own copy.
+	l.enqueue(ctx, st.Copy())
 	return true
 }
 

@@ -71,9 +71,11 @@ func (s *stream) write(b []byte) error {
 	return err
 }
 
-// send writes a stanza or nonza, renaming jabber:client to jabber:server.
+// send writes a stanza.
 func (s *stream) send(el *stanza.Element) error {
-	return s.write(el.Renamed(stanza.NSClient, NSServer).AppendXML(nil, NSServer))
+	// Written as if jabber:client were the parent namespace, our stanzas come out
+	// unqualified and so in the stream's default namespace, jabber:server.
+	return s.write(el.AppendXML(nil, stanza.NSClient))
 }
 
 // header writes our stream header. It declares the dialback prefix too: XEP-0220 §2.1

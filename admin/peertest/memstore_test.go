@@ -1,0 +1,7 @@
+package peertest
+
+import "testing"
+
+func TestMemPeers(t *testing.T) {
+	Run(t, func(*testing.T) Store { return NewMemPeers() })
+}

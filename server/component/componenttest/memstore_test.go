@@ -1,0 +1,7 @@
+package componenttest
+
+import "testing"
+
+func TestMemSecrets(t *testing.T) {
+	Run(t, func(*testing.T) Store { return NewMemSecrets() })
+}
