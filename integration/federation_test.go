@@ -77,6 +77,15 @@ func TestFederationBetweenBoxes(t *testing.T) {
 		t.Errorf("ping of bob's client: %s", res)
 	}
 
+	// vCards (XEP-0054) are fetched from the contact's own server.
+	if res := alice.IQ(t, `<iq type='set' id='%s'><vCard xmlns='vcard-temp'><FN>Alice A.</FN></vCard></iq>`); res.Get("type") != "result" {
+		t.Fatalf("set vCard: %s", res)
+	}
+	res = bob.IQ(t, `<iq type='get' id='%s' to='%s'><vCard xmlns='vcard-temp'/></iq>`, a.JID("alice"))
+	if fn := res.Child("vcard-temp", "vCard").ChildText("vcard-temp", "FN"); res.Get("type") != "result" || fn != "Alice A." {
+		t.Errorf("alice's vCard fetched from b: %s", res)
+	}
+
 	// A stanza to an unknown remote user comes back as an error from the remote server.
 	res = alice.IQ(t, `<iq type='get' id='%s' to='%s'><query xmlns='jabber:iq:version'/></iq>`, b.JID("nobody")+"/x")
 	if res.Get("type") != "error" || res.ErrorCondition() != "service-unavailable" {
@@ -172,5 +181,34 @@ func TestFederationPeerDown(t *testing.T) {
 	e := alice.WaitFor(t, "the bounce", func(e *Elem) bool { return e.Is(nsClient, "message") && e.Get("id") == "down" })
 	if e.Get("type") != "error" {
 		t.Errorf("message to a stopped box: %s, want an error", e)
+	}
+}
+
+// TestFederationPEP: a remote contact's client with +notify in its caps (XEP-0115) gets
+// the avatar metadata its contact publishes (XEP-0163 §4.3), across the link: the server
+// verifies the remote client's caps with a disco#info query over the link too.
+func TestFederationPEP(t *testing.T) {
+	a, b := federatedPair(t)
+	alice := onlineUsers(t, a, "alice")[0]
+	b.AddUser(t, "bob", "bob-pw-1")
+	setup := dial(t, b, "bob", "bob-pw-1", dialOpts{Resource: "setup"})
+	rosterItems(t, alice)
+	rosterItems(t, setup)
+	setup.Presence(t)
+	subscribe(t, alice, setup)
+	subscribe(t, setup, alice)
+	setup.Close(t)
+
+	notify := []string{nsDiscoInf, nsCaps, nsAvatarMeta + "+notify"}
+	bob := dialCaps(t, b, "bob", "bob-pw-1", "tablet", notify)
+	bob.WaitFor(t, "alice's server asking what bob's caps mean", isDiscoQuery)
+	bob.Ping(t)
+	res := alice.IQ(t, publishIQ(nsAvatarMeta, "avatar-1", avatarMetadata("avatar-1")))
+	if res.Get("type") != "result" {
+		t.Fatalf("publish: %s", res)
+	}
+	ev := bob.WaitFor(t, "the avatar notification from the other box", isPEPEvent(nsAvatarMeta, "avatar-1"))
+	if ev.Get("from") != a.JID("alice") {
+		t.Errorf("notification from %q, want alice's bare JID", ev.Get("from"))
 	}
 }
