@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"time"
+	"xmppbox/server/s2s"
 )
 
 // Status summarises the box for its operator.
@@ -22,6 +23,9 @@ type Status struct {
 	StoreBytes       int64   // 0 when unknown
 	CertExpiry       time.Time
 	AuthFailures     uint64 // since the server started
+	// Links are the server-to-server links and recent failures to link; nil when
+	// federation is off.
+	Links []s2s.LinkInfo
 }
 
 // Status returns the current Status. Admins only.
@@ -42,6 +46,9 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 	}
 	if s.storeSize != nil {
 		st.StoreBytes = s.storeSize()
+	}
+	if s.federation != nil {
+		st.Links = s.federation.Links()
 	}
 	if s.certExpiry != nil {
 		if t, err := s.certExpiry(); err == nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"xmppbox/admin"
+	"xmppbox/server/s2s"
 )
 
 // sampleHour is an hour of samples, one a minute, ending at now.
@@ -31,6 +32,17 @@ func TestDashboard(t *testing.T) {
 		"Connections over the last hour: 3 now, between 3 and 7.",
 		"Messages over the last hour: 3540 in all, 0 in the last minute, at most 118 in one minute.",
 		`<table id="history">`)
+}
+
+func TestDashboardLinks(t *testing.T) {
+	e := newEnv(t)
+	e.fake.links = []s2s.LinkInfo{
+		{Local: "example.test", Remote: "other.test", TLSVersion: "TLS 1.3", Auth: "sasl-external", CertExpiry: e.clock.Now().Add(24 * time.Hour)},
+		{Remote: "down.test", LastError: "cannot reach down.test: connection refused"},
+	}
+	r := e.adminClient().get("/")
+	wantStatus(t, r, http.StatusOK, "dashboard")
+	wantBody(t, r, `<table id="links">`, "other.test", "outgoing", "TLS 1.3, sasl-external", "down.test", "connection refused")
 }
 
 func TestDashboardNoHistory(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"xmppbox/server/s2s"
 
 	"xmppbox/admin"
 )
@@ -16,6 +17,7 @@ import (
 // records every call, so tests can check that the web layer refused a request before
 // asking it.
 type fakeBackend struct {
+	links  []s2s.LinkInfo // server-to-server links Status reports
 	domain string
 	now    func() time.Time
 
@@ -438,6 +440,7 @@ func (f *fakeBackend) Status(ctx context.Context) (admin.Status, error) {
 		Domain: f.domain, Version: "v0.test", Running: true, Started: f.now().Add(-50 * time.Hour),
 		Users: len(f.users), OnlineUsers: 1, Connections: len(f.sessions), Sessions: slices.Clone(f.sessions),
 		StanzasPerSecond: 2.5, StoreBytes: 3 << 20, CertExpiry: f.now().Add(80 * 24 * time.Hour),
+		Links: slices.Clone(f.links),
 	}, nil
 }
 
