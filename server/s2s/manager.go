@@ -124,7 +124,10 @@ func (m *Manager) lookupPeer(domain string) (Peer, bool) {
 func (m *Manager) Route(ctx context.Context, st *stanza.Element, to jid.JID) bool {
 	from, err := jid.Parse(st.Get("from"))
 	if err != nil || !m.local[from.Domainpart()] {
-		m.log.LogAttrs(ctx, slog.LevelWarn, "stanza for a remote domain without a local sender", slog.String("from", st.Get("from")), slog.String("to", to.String()))
+		// Such as a component's stanza: its domain has no certificate of ours, so no
+		// other server could authenticate it.
+		m.cfg.Router.Bounce(ctx, st, stanza.Error{Type: stanza.Cancel, Condition: stanza.RemoteServerNotFound,
+			Text: "only this server's own domains are linked with other servers"})
 		return true
 	}
 	remote := to.Domainpart()
