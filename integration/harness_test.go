@@ -355,6 +355,12 @@ type process struct {
 func startProcess(t *testing.T, env []string, args ...string) (*process, error) {
 	cmd := exec.Command(binary, args...)
 	cmd.Env = env
+	return runProcess(t, "xmppbox", cmd)
+}
+
+// runProcess starts cmd. Its stdout and stderr lines go to t.Log, after label and the
+// process id, and to a buffer that tests can wait on.
+func runProcess(t *testing.T, label string, cmd *exec.Cmd) (*process, error) {
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -374,7 +380,7 @@ func startProcess(t *testing.T, env []string, args ...string) (*process, error) 
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
-			t.Logf("xmppbox[%d] %s: %s", pid, stream, line)
+			t.Logf("%s[%d] %s: %s", label, pid, stream, line)
 			p.log.add(line)
 		}
 	}

@@ -207,7 +207,7 @@ func TestHandshake(t *testing.T) {
 		{name: "bad secret", ns: component.NS, to: gwDomain, secret: gwSecret + "x", wantError: stanza.StreamNotAuthorized},
 		{name: "unknown domain", ns: component.NS, to: "other.example.test", secret: gwSecret, wantError: stanza.StreamNotAuthorized},
 		{name: "stanza before handshake", ns: component.NS, to: gwDomain, wantError: stanza.StreamNotAuthorized},
-		{name: "no to", ns: component.NS, secret: gwSecret, wantError: stanza.HostUnknown},
+		{name: "no to", ns: component.NS, secret: gwSecret, wantError: stanza.ImproperAddressing},
 		{name: "user JID as to", ns: component.NS, to: "bot@" + gwDomain, secret: gwSecret, wantError: stanza.HostUnknown},
 		{name: "client namespace", ns: stanza.NSClient, to: gwDomain, secret: gwSecret, wantError: stanza.InvalidNamespace},
 	}

@@ -17,6 +17,8 @@
 //   - an unknown domain and a wrong secret both end in not-authorized after the
 //     handshake, so a stranger cannot learn which domains are configured (XEP-0114 §3
 //     suggests host-unknown at the header, which tells them);
+//   - a stream header without 'to' is improper-addressing, and one whose 'to' is not a
+//     bare domain host-unknown, as in Prosody;
 //   - a second connection for a domain already connected is refused with conflict and
 //     the first one stays, as Prosody does by default (component_conflict_resolve =
 //     "kick_new"): a misconfigured second instance cannot silently take over a gateway;

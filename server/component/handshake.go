@@ -28,6 +28,9 @@ func (c *conn) negotiate(ctx context.Context) error {
 	if h.NS != NS {
 		return &stanza.StreamError{Condition: stanza.InvalidNamespace, Text: "expected " + NS}
 	}
+	if h.To == "" {
+		return &stanza.StreamError{Condition: stanza.ImproperAddressing, Text: "the stream header needs to='component domain'"}
+	}
 	domain, ok := componentDomain(h.To)
 	c.wmu.Lock()
 	c.streamID = newID()
@@ -39,7 +42,7 @@ func (c *conn) negotiate(ctx context.Context) error {
 	}
 	c.wmu.Unlock()
 	if !ok {
-		return &stanza.StreamError{Condition: stanza.HostUnknown, Text: "the stream header needs to='component domain'"}
+		return &stanza.StreamError{Condition: stanza.HostUnknown, Text: "a component serves a domain: give to='domain'"}
 	}
 	el, err := c.next()
 	if err != nil {
@@ -59,9 +62,11 @@ func (c *conn) negotiate(ctx context.Context) error {
 	}
 	// Bound and acknowledged under wmu, so no stanza routed to the new component can be
 	// queued before the <handshake/> that tells it the stream is ready.
-	if !c.srv.bind(domain, c) {
-		c.log.LogAttrs(ctx, slog.LevelWarn, "component refused", slog.String("domain", domain), slog.String("reason", string(CloseConflict)))
-		return fail(CloseConflict, stanza.StreamConflict, "a component for "+domain+" is already connected")
+	if err := c.srv.bind(domain, c); err != nil {
+		if errors.Is(err, &stanza.StreamError{Condition: stanza.StreamConflict}) {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "component refused", slog.String("domain", domain), slog.String("reason", string(CloseConflict)))
+		}
+		return err
 	}
 	c.appendLocked([]byte("<handshake/>"))
 	return nil
@@ -114,9 +119,6 @@ func handshakeDigest(id, secret string) string {
 // componentDomain normalises the domain a component asks for in its stream header. It
 // must be a bare domain: a component serves a whole domain.
 func componentDomain(to string) (string, bool) {
-	if to == "" {
-		return "", false
-	}
 	j, err := jid.Parse(to)
 	if err != nil || j.Localpart() != "" || j.Resourcepart() != "" {
 		return "", false

@@ -152,18 +152,19 @@ func (s *Server) forget(c *conn) {
 	}
 }
 
-// bind makes c the connection of domain, unless another connection has it.
-func (s *Server) bind(domain string, c *conn) bool {
+// bind makes c the connection of domain. It fails with a stream error when another
+// connection has the domain, or when the server is stopping.
+func (s *Server) bind(domain string, c *conn) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopping {
-		return false
+		return fail(CloseShutdown, stanza.SystemShutdown, "")
 	}
 	if _, taken := s.links[domain]; taken {
-		return false
+		return fail(CloseConflict, stanza.StreamConflict, "a component for "+domain+" is already connected")
 	}
 	s.links[domain] = c
-	return true
+	return nil
 }
 
 // link returns the connection serving domain, or nil.
