@@ -3,7 +3,6 @@ package embeddb
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -28,19 +27,10 @@ type componentRecord struct {
 	Created time.Time `json:"created"`
 }
 
-// checkComponentDomain refuses domains that would break the key layout. Such a domain can never
-// have been stored, so lookups report it as not existing.
-func checkComponentDomain(domain string) error {
-	if domain == "" || strings.IndexByte(domain, sep) >= 0 {
-		return fmt.Errorf("embeddb: component domain %q empty or with a NUL byte: %w", domain, fs.ErrInvalid)
-	}
-	return nil
-}
-
 // AddComponent stores the secret of a new component. It wraps fs.ErrExist if domain has
 // one, and fs.ErrInvalid for an empty domain or secret or one with a NUL byte.
 func (s *Components) AddComponent(ctx context.Context, domain, secret string) error {
-	if err := checkComponentDomain(domain); err != nil {
+	if err := checkDomain(domain); err != nil {
 		return err
 	}
 	if secret == "" || strings.IndexByte(secret, 0) >= 0 {
@@ -52,16 +42,7 @@ func (s *Components) AddComponent(ctx context.Context, domain, secret string) er
 		return fmt.Errorf("embeddb: add component %s: %w", domain, err)
 	}
 	k := componentKey(domain)
-	err = s.db.update(ctx, func(txn *badger.Txn) error {
-		_, err := txn.Get(k)
-		switch {
-		case err == nil:
-			return fs.ErrExist
-		case !errors.Is(err, badger.ErrKeyNotFound):
-			return err
-		}
-		return txn.Set(k, val)
-	})
+	err = s.db.update(ctx, func(txn *badger.Txn) error { return setNew(txn, k, val) })
 	if err != nil {
 		return fmt.Errorf("embeddb: add component %s: %w", domain, err)
 	}
@@ -71,20 +52,11 @@ func (s *Components) AddComponent(ctx context.Context, domain, secret string) er
 // ComponentSecret returns the secret of the component serving domain; it wraps
 // fs.ErrNotExist if there is none.
 func (s *Components) ComponentSecret(ctx context.Context, domain string) (string, error) {
-	if checkComponentDomain(domain) != nil {
+	if checkDomain(domain) != nil {
 		return "", fmt.Errorf("embeddb: component %q: %w", domain, fs.ErrNotExist)
 	}
 	var rec componentRecord
-	err := s.db.view(ctx, func(txn *badger.Txn) error {
-		item, err := txn.Get(componentKey(domain))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return fs.ErrNotExist
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
-	})
+	err := s.db.view(ctx, func(txn *badger.Txn) error { return getJSON(txn, componentKey(domain), &rec) })
 	if err != nil {
 		return "", fmt.Errorf("embeddb: component %s: %w", domain, err)
 	}
@@ -95,16 +67,8 @@ func (s *Components) ComponentSecret(ctx context.Context, domain string) (string
 // byte order). The result is never nil.
 func (s *Components) ListComponents(ctx context.Context) ([]string, error) {
 	list := []string{}
-	prefix := componentPrefix()
 	err := s.db.view(ctx, func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Prefix = prefix
-		opts.PrefetchValues = false // the domain is in the key
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			list = append(list, string(it.Item().Key()[len(prefix):]))
-		}
+		list = append(list, keySuffixes(txn, componentPrefix())...)
 		return nil
 	})
 	if err != nil {
@@ -116,19 +80,11 @@ func (s *Components) ListComponents(ctx context.Context) ([]string, error) {
 // DeleteComponent removes the component serving domain; it wraps fs.ErrNotExist if there
 // is none.
 func (s *Components) DeleteComponent(ctx context.Context, domain string) error {
-	if checkComponentDomain(domain) != nil {
+	if checkDomain(domain) != nil {
 		return fmt.Errorf("embeddb: delete component %q: %w", domain, fs.ErrNotExist)
 	}
 	k := componentKey(domain)
-	err := s.db.update(ctx, func(txn *badger.Txn) error {
-		if _, err := txn.Get(k); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
-				return fs.ErrNotExist
-			}
-			return err
-		}
-		return txn.Delete(k)
-	})
+	err := s.db.update(ctx, func(txn *badger.Txn) error { return deleteExisting(txn, k) })
 	if err != nil {
 		return fmt.Errorf("embeddb: delete component %s: %w", domain, err)
 	}

@@ -3,7 +3,6 @@ package embeddb
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -42,16 +41,7 @@ func (s *Invites) CreateInvite(ctx context.Context, inv register.Invite) error {
 		return fmt.Errorf("embeddb: create invitation: %w", err)
 	}
 	k := inviteKey(inv.Token)
-	err = s.db.update(ctx, func(txn *badger.Txn) error {
-		_, err := txn.Get(k)
-		switch {
-		case err == nil:
-			return fmt.Errorf("invitation token: %w", fs.ErrExist)
-		case !errors.Is(err, badger.ErrKeyNotFound):
-			return err
-		}
-		return txn.Set(k, val)
-	})
+	err = s.db.update(ctx, func(txn *badger.Txn) error { return setNew(txn, k, val) })
 	if err != nil {
 		return fmt.Errorf("embeddb: create invitation: %w", err)
 	}
@@ -108,21 +98,11 @@ func (s *Invites) ConsumeInvite(ctx context.Context, token string) (register.Inv
 
 // ListInvites returns every invite, oldest first (ties by token). The result is never nil.
 func (s *Invites) ListInvites(ctx context.Context) ([]register.Invite, error) {
-	list := []register.Invite{}
-	prefix := invitePrefix()
+	var list []register.Invite
 	err := s.db.view(ctx, func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Prefix = prefix
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			var inv register.Invite
-			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &inv) }); err != nil {
-				return fmt.Errorf("an invitation: %w", err)
-			}
-			list = append(list, inv)
-		}
-		return nil
+		var err error
+		list, err = jsonValues[register.Invite](txn, invitePrefix())
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embeddb: list invitations: %w", err)
@@ -142,15 +122,7 @@ func (s *Invites) DeleteInvite(ctx context.Context, token string) error {
 		return fmt.Errorf("embeddb: delete invitation: %w", fs.ErrNotExist)
 	}
 	k := inviteKey(token)
-	err := s.db.update(ctx, func(txn *badger.Txn) error {
-		if _, err := txn.Get(k); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
-				return fs.ErrNotExist
-			}
-			return err
-		}
-		return txn.Delete(k)
-	})
+	err := s.db.update(ctx, func(txn *badger.Txn) error { return deleteExisting(txn, k) })
 	if err != nil {
 		return fmt.Errorf("embeddb: delete invitation: %w", err)
 	}
@@ -159,13 +131,6 @@ func (s *Invites) DeleteInvite(ctx context.Context, token string) error {
 
 func readInvite(txn *badger.Txn, token string) (register.Invite, error) {
 	var inv register.Invite
-	item, err := txn.Get(inviteKey(token))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return inv, fs.ErrNotExist
-	}
-	if err != nil {
-		return inv, err
-	}
-	err = item.Value(func(v []byte) error { return json.Unmarshal(v, &inv) })
+	err := getJSON(txn, inviteKey(token), &inv)
 	return inv, err
 }

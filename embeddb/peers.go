@@ -3,7 +3,6 @@ package embeddb
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -22,7 +21,7 @@ type Peers struct{ db *DB }
 // validator: the admin service normalises the domain before it gets here.
 func checkDomain(domain string) error {
 	if domain == "" || strings.IndexByte(domain, sep) >= 0 || strings.ContainsAny(domain, "@/") {
-		return fmt.Errorf("embeddb: peer domain %q: %w", domain, fs.ErrInvalid)
+		return fmt.Errorf("embeddb: domain %q: %w", domain, fs.ErrInvalid)
 	}
 	return nil
 }
@@ -50,16 +49,7 @@ func (s *Peers) Peer(ctx context.Context, domain string) (s2s.PeerConfig, error)
 		// No such domain can have been stored.
 		return c, fmt.Errorf("embeddb: peer %q: %w", domain, fs.ErrNotExist)
 	}
-	err := s.db.view(ctx, func(txn *badger.Txn) error {
-		item, err := txn.Get(peerKey(domain))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return fs.ErrNotExist
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &c) })
-	})
+	err := s.db.view(ctx, func(txn *badger.Txn) error { return getJSON(txn, peerKey(domain), &c) })
 	if err != nil {
 		return s2s.PeerConfig{}, fmt.Errorf("embeddb: peer %s: %w", domain, err)
 	}
@@ -68,21 +58,11 @@ func (s *Peers) Peer(ctx context.Context, domain string) (s2s.PeerConfig, error)
 
 // ListPeers returns every stored peer, sorted by domain. The result is never nil.
 func (s *Peers) ListPeers(ctx context.Context) ([]s2s.PeerConfig, error) {
-	list := []s2s.PeerConfig{}
-	prefix := peerPrefix()
+	var list []s2s.PeerConfig
 	err := s.db.view(ctx, func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Prefix = prefix
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			var c s2s.PeerConfig
-			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &c) }); err != nil {
-				return fmt.Errorf("a peer: %w", err)
-			}
-			list = append(list, c)
-		}
-		return nil
+		var err error
+		list, err = jsonValues[s2s.PeerConfig](txn, peerPrefix())
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embeddb: list peers: %w", err)
@@ -99,15 +79,7 @@ func (s *Peers) DeletePeer(ctx context.Context, domain string) error {
 		return fmt.Errorf("embeddb: delete peer %q: %w", domain, fs.ErrNotExist)
 	}
 	k := peerKey(domain)
-	err := s.db.update(ctx, func(txn *badger.Txn) error {
-		if _, err := txn.Get(k); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
-				return fs.ErrNotExist
-			}
-			return err
-		}
-		return txn.Delete(k)
-	})
+	err := s.db.update(ctx, func(txn *badger.Txn) error { return deleteExisting(txn, k) })
 	if err != nil {
 		return fmt.Errorf("embeddb: delete peer %s: %w", domain, err)
 	}

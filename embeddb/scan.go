@@ -2,8 +2,10 @@ package embeddb
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -40,4 +42,56 @@ func getUint64(txn *badger.Txn, k []byte) (n uint64, ok bool, err error) {
 		return nil
 	})
 	return n, err == nil, err
+}
+
+// getJSON decodes the JSON value at k into v; an absent key is fs.ErrNotExist.
+func getJSON(txn *badger.Txn, k []byte, v any) error {
+	item, err := txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return fs.ErrNotExist
+	}
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+// jsonValues decodes every JSON value under prefix, in key order. The result is never nil.
+func jsonValues[T any](txn *badger.Txn, prefix []byte) ([]T, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.Prefix = prefix
+	it := txn.NewIterator(opts)
+	defer it.Close()
+	out := []T{}
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		var v T
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
+			return nil, fmt.Errorf("value of %q: %w", it.Item().Key(), err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// setNew stores v at k unless the key exists, which is fs.ErrExist.
+func setNew(txn *badger.Txn, k, v []byte) error {
+	_, err := txn.Get(k)
+	switch {
+	case err == nil:
+		return fs.ErrExist
+	case !errors.Is(err, badger.ErrKeyNotFound):
+		return err
+	}
+	return txn.Set(k, v)
+}
+
+// deleteExisting deletes k; an absent key is fs.ErrNotExist.
+func deleteExisting(txn *badger.Txn, k []byte) error {
+	if _, err := txn.Get(k); err != nil {
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fs.ErrNotExist
+		}
+		return err
+	}
+	return txn.Delete(k)
 }
