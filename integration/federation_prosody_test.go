@@ -112,3 +112,23 @@ func TestFederationWithProsodyBadCertificate(t *testing.T) {
 		t.Errorf("message to an untrusted server: %s", e)
 	}
 }
+
+// TestFederationRemoteRoom: a user of the box creates and uses a room on Prosody's chat
+// service, where a Prosody user joins too.
+func TestFederationRemoteRoom(t *testing.T) {
+	box, p := prosodyPeer(t, true, prosodyOpts{MUC: true}, nil)
+	alice := onlineUsers(t, box, "alice")[0]
+	carol := p.Dial(t, "carol", "carol-pw-1", dialOpts{})
+	carol.Presence(t)
+	room := "meeting@" + p.MUCDomain
+
+	createRoom(t, alice, room, "alice", "")
+	carol.Send(t, `<presence to='%s/carol'><x xmlns='http://jabber.org/protocol/muc'/></presence>`, room)
+	carol.WaitFor(t, "carol in the room", isSelfPresence(room))
+	alice.WaitFor(t, "carol's arrival", func(e *Elem) bool { return e.Is(nsClient, "presence") && e.Get("from") == room+"/carol" })
+
+	alice.Send(t, `<message to='%s' type='groupchat'><body>hi from the box</body></message>`, room)
+	carol.WaitFor(t, "alice's groupchat message", func(e *Elem) bool {
+		return e.Is(nsClient, "message") && e.Get("from") == room+"/alice" && e.ChildText(nsClient, "body") == "hi from the box"
+	})
+}
