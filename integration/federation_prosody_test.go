@@ -132,3 +132,21 @@ func TestFederationRemoteRoom(t *testing.T) {
 		return e.Is(nsClient, "message") && e.Get("from") == room+"/alice" && e.ChildText(nsClient, "body") == "hi from the box"
 	})
 }
+
+// TestFederationWithProsodyBidi: with Prosody's mod_s2s_bidi, one TCP connection carries
+// stanzas both ways (XEP-0288), whichever server opened it.
+func TestFederationWithProsodyBidi(t *testing.T) {
+	box, p := prosodyPeer(t, true, prosodyOpts{Bidi: true}, nil)
+	alice := onlineUsers(t, box, "alice")[0]
+	carol := p.Dial(t, "carol", "carol-pw-1", dialOpts{})
+	carol.Presence(t)
+	alice.Send(t, `<message to='%s' type='chat'><body>one connection</body></message>`, p.JID("carol"))
+	carol.WaitFor(t, "alice's message", isMessageWithBody("one connection"))
+	carol.Send(t, `<message to='%s' type='chat'><body>both ways</body></message>`, box.JID("alice"))
+	alice.WaitFor(t, "carol's answer", isMessageWithBody("both ways"))
+
+	out, _, err := box.CLI(t, "", "peer", "list")
+	if err != nil || !strings.Contains(out, "+bidi") || strings.Count(out, "TLS 1.") != 1 {
+		t.Errorf("peer list: want one bidirectional link, got %v\n%s", err, out)
+	}
+}

@@ -64,6 +64,8 @@ type prosodyOpts struct {
 	// DisableDialback leaves out mod_dialback (XEP-0220): only SASL EXTERNAL (XEP-0178)
 	// can authenticate a stream, in both directions.
 	DisableDialback bool
+	// Bidi loads mod_s2s_bidi: bidirectional server-to-server streams (XEP-0288).
+	Bidi bool
 	// CertMode is certValid ("" too) or certSelfSigned.
 	CertMode string
 
@@ -142,6 +144,7 @@ func startProsody(t *testing.T, o prosodyOpts) *Prosody {
 		Domain:     o.Domain,
 		MUCDomain:  p.MUCDomain,
 		Dialback:   !o.DisableDialback,
+		Bidi:       o.Bidi,
 		SecureAuth: o.SecureAuth,
 	}
 	for _, d := range []string{cfg.DataDir, cfg.CertDir, cfg.CAPath} {
@@ -372,7 +375,7 @@ type prosodyConfig struct {
 	DNS                                             string // "127.0.0.1:port" of the peer resolver; "" for the system's
 	Domain, MUCDomain                               string
 	C2SPort, S2SPort                                int
-	Dialback, SecureAuth                            bool
+	Dialback, SecureAuth, Bidi                      bool
 }
 
 func (c prosodyConfig) write(t *testing.T, path string) {
@@ -418,7 +421,7 @@ log = {
 }
 
 -- Autoloaded as well: posix, presence, message, iq, offline, c2s, s2s, s2s_auth_certs.
-modules_enabled = { "roster"; "saslauth"; "tls"; {{if .Dialback}}"dialback"; {{end}}"disco"; "ping"; }
+modules_enabled = { "roster"; "saslauth"; "tls"; {{if .Dialback}}"dialback"; {{end}}{{if .Bidi}}"s2s_bidi"; {{end}}"disco"; "ping"; }
 authentication = "internal_hashed"
 password_hash = "SHA-256" -- SCRAM-SHA-256; with the default SHA-1 Prosody offers SCRAM-SHA-1 only
 

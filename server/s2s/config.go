@@ -17,6 +17,8 @@ const (
 	nsDBFeat   = "urn:xmpp:features:dialback"
 	nsTLS      = "urn:ietf:params:xml:ns:xmpp-tls"
 	nsSASL     = "urn:ietf:params:xml:ns:xmpp-sasl"
+	nsBidi     = "urn:xmpp:bidi"          // XEP-0288
+	nsBidiFeat = "urn:xmpp:features:bidi" // XEP-0288
 )
 
 // Policy says how a remote server must prove its identity.

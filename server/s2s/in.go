@@ -31,6 +31,11 @@ type inStream struct {
 	mu     sync.Mutex
 	authed map[string]string // remote domain -> how it authenticated; guarded by mu
 	since  time.Time
+
+	// bidi is set when the remote server asked for a bidirectional stream (XEP-0288);
+	// links then carries our links to its authenticated domains, ended with the stream.
+	bidi  bool
+	links []chan error
 }
 
 func newInStream(m *Manager, nc net.Conn) *inStream {
@@ -48,6 +53,11 @@ func (s *inStream) serve(ctx context.Context) {
 		s.m.mu.Unlock()
 	}()
 	err := s.run(ctx)
+	defer func() {
+		for _, done := range s.links {
+			done <- err
+		}
+	}()
 	var se *stanza.StreamError
 	switch {
 	case errors.As(err, &se):
@@ -117,7 +127,16 @@ func (s *inStream) run(ctx context.Context) error {
 				if err := s.open(negotiateBy); err != nil {
 					return err
 				}
+				// Only now: our stanzas must follow the restarted stream's header.
+				s.adopt(s.remote, "sasl-external")
 			}
+		case el.Name.Space == nsBidi && el.Name.Local == "bidi":
+			// XEP-0288 §2.2: before authentication; our stanzas to the remote domain may
+			// then use this stream.
+			if s.st.tls == nil || s.authenticated() {
+				return &stanza.StreamError{Condition: stanza.StreamPolicyViolation, Text: "bidi after TLS and before authentication"}
+			}
+			s.bidi = true
 		case el.Name.Space == nsDialback && el.Name.Local == "verify":
 			if err := s.answerVerify(el); err != nil {
 				return err
@@ -163,6 +182,7 @@ func (s *inStream) open(deadline time.Time) error {
 	case s.st.tls == nil:
 		f.Append(stanza.New(nsTLS, "starttls").Append(stanza.New(nsTLS, "required")))
 	case !s.authenticated():
+		f.Append(stanza.New(nsBidiFeat, "bidi"))
 		if s.remote != "" && s.certValidFor(s.remote) == nil {
 			f.Append(stanza.New(nsSASL, "mechanisms").Append(stanza.New(nsSASL, "mechanism").AppendText("EXTERNAL")))
 		}
@@ -217,6 +237,7 @@ func (s *inStream) saslExternal(auth *stanza.Element) (bool, error) {
 	if authz == "" || (s.remote != "" && authz != s.remote) {
 		return fail("invalid-authzid")
 	}
+	s.remote = authz
 	if _, _, err := s.m.peer(authz); err != nil {
 		s.log.Info("s2s refused", "remote", authz, "err", err)
 		return fail("not-authorized")
@@ -228,7 +249,7 @@ func (s *inStream) saslExternal(auth *stanza.Element) (bool, error) {
 	s.mu.Lock()
 	s.authed[authz] = "sasl-external"
 	s.mu.Unlock()
-	s.log.Info("s2s authenticated", "remote", authz, "local", s.local, "auth", "sasl-external")
+	s.log.Info("s2s authenticated", "remote", authz, "local", s.local, "auth", "sasl-external", "bidi", s.bidi)
 	return true, s.st.write([]byte("<success xmlns='" + nsSASL + "'/>"))
 }
 
@@ -290,12 +311,30 @@ func (s *inStream) dialbackResult(ctx context.Context, r *stanza.Element) error 
 	s.mu.Lock()
 	s.authed[originating] = how
 	s.mu.Unlock()
-	s.log.Info("s2s authenticated", "remote", originating, "local", s.local, "auth", how)
-	return answer("valid", nil)
+	s.log.Info("s2s authenticated", "remote", originating, "local", s.local, "auth", how, "bidi", s.bidi)
+	if err := answer("valid", nil); err != nil {
+		return err
+	}
+	s.adopt(originating, how)
+	return nil
 }
 
 // stanza routes a stanza from an authenticated remote domain to one of ours.
 func (s *inStream) stanza(ctx context.Context, el *stanza.Element) error {
+	if se := s.m.inbound(ctx, el, func(d string) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		_, ok := s.authed[d]
+		return ok
+	}); se != nil {
+		return se
+	}
+	return nil
+}
+
+// inbound routes a stanza that came on a stream, from a domain the stream authenticated
+// (authed) to one of ours; anything else is the stream error to end the stream with.
+func (m *Manager) inbound(ctx context.Context, el *stanza.Element, authed func(domain string) bool) *stanza.StreamError {
 	from, err := jid.Parse(el.Get("from"))
 	if err != nil {
 		return &stanza.StreamError{Condition: stanza.InvalidFrom}
@@ -304,16 +343,13 @@ func (s *inStream) stanza(ctx context.Context, el *stanza.Element) error {
 	if err != nil || el.Get("to") == "" {
 		return &stanza.StreamError{Condition: stanza.ImproperAddressing, Text: "a server-to-server stanza needs a valid to"}
 	}
-	s.mu.Lock()
-	_, ok := s.authed[from.Domainpart()]
-	s.mu.Unlock()
 	switch {
-	case !ok:
+	case !authed(from.Domainpart()):
 		return &stanza.StreamError{Condition: stanza.InvalidFrom, Text: from.Domainpart() + " is not authenticated on this stream"}
-	case !s.m.local[to.Domainpart()]:
+	case !m.local[to.Domainpart()]:
 		return &stanza.StreamError{Condition: stanza.HostUnknown, Text: "this server does not serve " + to.Domainpart()}
 	}
-	s.m.cfg.Router.Route(ctx, el)
+	m.cfg.Router.Route(ctx, el)
 	return nil
 }
 
@@ -326,6 +362,9 @@ func (s *inStream) info() []LinkInfo {
 		expiry = c.NotAfter
 	}
 	for d, how := range s.authed {
+		if s.bidi {
+			how += "+bidi"
+		}
 		out = append(out, LinkInfo{Local: s.local, Remote: d, Incoming: true, TLSVersion: tlsVersion(s.st.tls.ConnectionState().Version),
 			Auth: how, CertExpiry: expiry, Since: s.since})
 	}
@@ -408,3 +447,14 @@ func (m *Manager) verifyAt(ctx context.Context, t target, receiving, originating
 }
 
 func parseDomainJID(s string) (jid.JID, error) { return jid.Parse(s) }
+
+// adopt makes this bidirectional stream the link for our stanzas to remote, unless a link
+// to it is already up or being set up (XEP-0288 §2.2).
+func (s *inStream) adopt(remote, how string) {
+	if !s.bidi {
+		return
+	}
+	if done := s.m.adoptLink(s.local, remote, how, s.st, s.peerCert()); done != nil {
+		s.links = append(s.links, done)
+	}
+}

@@ -3,6 +3,7 @@ package s2s
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -354,4 +355,27 @@ func tlsVersion(v uint16) string {
 		return "TLS 1.2"
 	}
 	return fmt.Sprintf("0x%04x", v)
+}
+
+// adoptLink installs a link from local to remote on an incoming bidirectional stream and
+// returns the channel that ends it, or nil when a link already exists.
+func (m *Manager) adoptLink(local, remote, how string, st *stream, cert *x509.Certificate) chan error {
+	key := linkKey{local, remote}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopping || m.out[key] != nil {
+		return nil
+	}
+	l := newOutLink(m, key)
+	l.auth, l.bidi, l.adopted = how, true, true
+	if cert != nil {
+		l.expiry = cert.NotAfter
+	}
+	l.up(st)
+	m.out[key] = l
+	delete(m.failures, remote)
+	done := make(chan error, 1)
+	ctx := m.ctx
+	m.wg.Go(func() { l.serve(ctx, st, done, false) })
+	return done
 }

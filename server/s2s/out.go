@@ -28,6 +28,8 @@ type outLink struct {
 	wake    chan struct{}     // signals the writer that the queue has stanzas
 	st      *stream           // set once connected; guarded by mu
 	auth    string            // guarded by mu
+	bidi    bool              // XEP-0288 negotiated: the stream carries stanzas both ways
+	adopted bool              // the link rides on an incoming bidirectional stream
 	expiry  time.Time         // remote certificate's NotAfter; guarded by mu
 	since   time.Time         // guarded by mu
 	lastUse time.Time         // guarded by mu
@@ -78,14 +80,29 @@ func (l *outLink) run(ctx context.Context) {
 		l.fail(ctx, err)
 		return
 	}
+	l.up(st)
+	l.log.LogAttrs(ctx, slog.LevelInfo, "s2s link up", slog.String("auth", l.auth), slog.String("tls", tlsVersion(st.tls.ConnectionState().Version)))
+	readDone := make(chan error, 1)
+	go func() { readDone <- l.readLoop(ctx, st) }()
+	l.serve(ctx, st, readDone, true)
+}
+
+// up marks the link ready on st.
+func (l *outLink) up(st *stream) {
 	l.mu.Lock()
 	l.st, l.ready, l.since, l.lastUse = st, true, time.Now(), time.Now()
 	l.mu.Unlock()
-	l.log.LogAttrs(ctx, slog.LevelInfo, "s2s link up", slog.String("auth", l.auth), slog.String("tls", tlsVersion(st.tls.ConnectionState().Version)))
+}
 
-	readDone := make(chan error, 1)
-	go func() { readDone <- l.readLoop(st) }()
-	idle := time.NewTimer(l.m.cfg.Limits.IdleTimeout)
+// serve writes queued stanzas to st until readDone says the stream ended, the link is idle
+// (when idleClose) or the server stops.
+func (l *outLink) serve(ctx context.Context, st *stream, readDone <-chan error, idleClose bool) {
+	idleAfter := l.m.cfg.Limits.IdleTimeout
+	if !idleClose {
+		// A link that rides on an incoming stream (XEP-0288) ends with that stream.
+		idleAfter = 1<<63 - 1
+	}
+	idle := time.NewTimer(idleAfter)
 	defer idle.Stop()
 	for {
 		if err := l.flush(ctx, st); err != nil {
@@ -96,7 +113,7 @@ func (l *outLink) run(ctx context.Context) {
 		}
 		select {
 		case <-l.wake:
-			idle.Reset(l.m.cfg.Limits.IdleTimeout)
+			idle.Reset(idleAfter)
 		case <-idle.C:
 			l.finish(ctx, st, nil, "idle")
 			<-readDone
@@ -180,16 +197,25 @@ func (l *outLink) close(e *stanza.StreamError) {
 	}
 }
 
-// readLoop reads what the remote server sends on our outgoing stream: nothing but
-// whitespace, stream errors or the end of the stream, once authenticated.
-func (l *outLink) readLoop(st *stream) error {
+// readLoop reads what the remote server sends on our outgoing stream: stream errors, the
+// end of the stream and, on a bidirectional stream (XEP-0288), its stanzas to us.
+func (l *outLink) readLoop(ctx context.Context, st *stream) error {
 	for {
 		el, err := st.next(time.Time{})
 		if err != nil {
 			return err
 		}
-		if el.Name.Space == "http://etherx.jabber.org/streams" && el.Name.Local == "error" {
+		switch {
+		case el.Name.Space == stanza.NSStream && el.Name.Local == "error":
 			return fmt.Errorf("stream error from %s: %s", l.key.to, el.String())
+		case el.Name.Space == stanza.NSClient && l.bidi:
+			if se := l.m.inbound(ctx, el, func(d string) bool { return d == l.key.to }); se != nil {
+				st.close(se)
+				return se
+			}
+		default:
+			st.close(&stanza.StreamError{Condition: stanza.UnsupportedStanzaType})
+			return fmt.Errorf("unexpected %s from %s", el.Name.Local, l.key.to)
 		}
 	}
 }
@@ -197,11 +223,16 @@ func (l *outLink) readLoop(st *stream) error {
 func (l *outLink) info() (LinkInfo, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.ready || l.st == nil {
+	if !l.ready || l.st == nil || l.adopted {
+		// An adopted link is listed with the incoming stream it rides on.
 		return LinkInfo{}, false
 	}
+	auth := l.auth
+	if l.bidi {
+		auth += "+bidi"
+	}
 	return LinkInfo{Local: l.key.from, Remote: l.key.to, TLSVersion: tlsVersion(l.st.tls.ConnectionState().Version),
-		Auth: l.auth, CertExpiry: l.expiry, Since: l.since}, true
+		Auth: auth, CertExpiry: l.expiry, Since: l.since}, true
 }
 
 // connect opens and authenticates the stream: TCP (or direct TLS), STARTTLS, then SASL
@@ -285,6 +316,14 @@ func (l *outLink) negotiate(ctx context.Context, nc net.Conn, directTLS bool, p 
 	}
 	if certErr == nil {
 		l.expiry = cs.PeerCertificates[0].NotAfter
+		// XEP-0288: stanzas may come back on this stream, which needs the remote server's
+		// identity proven by its certificate; dialback proves only ours.
+		if features.Child(nsBidiFeat, "bidi") != nil {
+			if err := st.write([]byte("<bidi xmlns='" + nsBidi + "'/>")); err != nil {
+				return nil, err
+			}
+			l.bidi = true
+		}
 	}
 	if mechs := features.Child(nsSASL, "mechanisms"); mechs != nil && hasMechanism(mechs, "EXTERNAL") {
 		ok, err := l.saslExternal(st, deadline)

@@ -171,12 +171,12 @@ func TestLink(t *testing.T) {
 		wantAuth   string // on A's outgoing link; "" means the stanza bounces
 		wantBounce string
 	}{
-		{"certificates both ways", goodA, goodB, RequireValidCert, "sasl-external", ""},
+		{"certificates both ways", goodA, goodB, RequireValidCert, "sasl-external+bidi", ""},
 		{"untrusted certificate refused", goodA, func() tls.Certificate { return stranger.leaf(t, "b.test") }, RequireValidCert, "", stanza.RemoteServerNotFound},
 		{"wrong name refused", goodA, func() tls.Certificate { return caB.leaf(t, "other.test") }, RequireValidCert, "", stanza.RemoteServerNotFound},
 		// b cannot verify a's certificate, so it offers no EXTERNAL; dialback through a's
 		// listener proves a.
-		{"dialback when allowed", func() tls.Certificate { return stranger.leaf(t, "a.test") }, goodB, DialbackOK, "dialback", ""},
+		{"dialback when allowed", func() tls.Certificate { return stranger.leaf(t, "a.test") }, goodB, DialbackOK, "dialback+bidi", ""},
 		{"no dialback without a valid certificate", func() tls.Certificate { return stranger.leaf(t, "a.test") }, goodB, RequireValidCert, "", stanza.RemoteServerNotFound},
 	}
 	for _, tt := range tests {
@@ -201,9 +201,12 @@ func TestLink(t *testing.T) {
 			if len(links) != 1 || links[0].Auth != tt.wantAuth || links[0].Remote != "b.test" || links[0].TLSVersion != "TLS 1.3" {
 				t.Errorf("a's links = %+v, want one to b.test by %s", links, tt.wantAuth)
 			}
-			// And back, on b's own outgoing link.
+			// And back, on the same connection (XEP-0288): b opens no link of its own.
 			send(b, message("bob@b.test", "alice@a.test", "hi back"))
 			a.router.wait(t, "the answer at a", func() bool { return len(a.router.routed) == 1 })
+			if l := b.m.Links(); len(l) != 1 || !l[0].Incoming || !strings.HasSuffix(l[0].Auth, "+bidi") {
+				t.Errorf("b's links = %+v, want only the incoming bidirectional one", l)
+			}
 		})
 	}
 }
