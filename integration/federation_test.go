@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"crypto/tls"
 	"fmt"
 	"strings"
 	"testing"
@@ -210,5 +211,36 @@ func TestFederationPEP(t *testing.T) {
 	ev := bob.WaitFor(t, "the avatar notification from the other box", isPEPEvent(nsAvatarMeta, "avatar-1"))
 	if ev.Get("from") != a.JID("alice") {
 		t.Errorf("notification from %q, want alice's bare JID", ev.Get("from"))
+	}
+}
+
+// TestFederationDirectTLSListener: the s2s-tls listener speaks TLS from the first byte
+// (XEP-0368) and then offers authentication at once, with no STARTTLS.
+func TestFederationDirectTLSListener(t *testing.T) {
+	srv := startServer(t, serverOpts{Domain: "a.example", Env: []string{"XMPPBOX_S2S_TLS_ADDR=127.0.0.1:0"}})
+	line := srv.WaitLog(t, 10*time.Second, func(l string) bool {
+		return listeningRE.MatchString(l) && logValue(l, "listener") == "s2s-tls"
+	})
+	conn, err := tls.Dial("tcp", logValue(line, "addr"), &tls.Config{ServerName: srv.Domain, RootCAs: srv.CAPool, NextProtos: []string{"xmpp-server"}})
+	if err != nil {
+		t.Fatalf("direct TLS: %v", err)
+	}
+	defer conn.Close()
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "xmpp-server" {
+		t.Errorf("ALPN %q, want xmpp-server", p)
+	}
+	fmt.Fprintf(conn, "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='b.example' to='%s' version='1.0'>", srv.Domain)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4096)
+	var got strings.Builder
+	for !strings.Contains(got.String(), "features>") {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("reading features: %v (got %q)", err, got.String())
+		}
+		got.Write(buf[:n])
+	}
+	if f := got.String(); strings.Contains(f, "starttls") || !strings.Contains(f, "urn:xmpp:features:dialback") {
+		t.Errorf("features on a direct-TLS stream: %s", f)
 	}
 }

@@ -56,7 +56,9 @@ type Config struct {
 	// S2SAddr is the server-to-server listener; "" turns federation off (stanzas to other
 	// domains bounce with remote-server-not-found).
 	S2SAddr string
-	S2S     S2S
+	// S2STLSAddr takes server-to-server streams with direct TLS (XEP-0368); "" = off.
+	S2STLSAddr string
+	S2S        S2S
 
 	Logger *slog.Logger
 	Limits Limits

@@ -125,6 +125,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if s.s2s != nil {
 		all = append(all, listener{"s2s", s.cfg.S2SAddr, s.serveFederation})
+		if s.cfg.S2STLSAddr != "" {
+			all = append(all, listener{"s2s-tls", s.cfg.S2STLSAddr, s.s2s.ServeDirectTLS})
+		}
 	}
 	if s.components != nil {
 		all = append(all, listener{"component", s.cfg.ComponentAddr, s.serveComponents})

@@ -171,8 +171,9 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		MUC: server.MUC{Enabled: cfg.MUC.Enabled, Options: muc.Options{Domain: cfg.MUC.Domain,
 			MaxOccupants: cfg.MUC.MaxOccupants, MaxRoomsPerUser: cfg.MUC.MaxRoomsPerUser,
 			MessagesPerSec: cfg.MUC.MessagesPerSecond, MessageBurst: cfg.MUC.MessageBurst}},
-		Rooms:   db.Rooms(),
-		S2SAddr: cfg.Listeners.S2S,
+		Rooms:      db.Rooms(),
+		S2SAddr:    cfg.Listeners.S2S,
+		S2STLSAddr: cfg.Listeners.S2STLS,
 		S2S: server.S2S{
 			Peers:          s2s.StoredPeers{Store: db.Peers(), Static: staticPeers, Log: log},
 			Policy:         s2s.Policy(cfg.S2S.Policy),

@@ -61,8 +61,11 @@ type Listeners struct {
 	C2S    string `toml:"c2s_addr"`     // client connections with STARTTLS
 	C2STLS string `toml:"c2s_tls_addr"` // client connections with direct TLS (XEP-0368)
 	S2S    string `toml:"s2s_addr"`     // server-to-server
-	HTTPS  string `toml:"https_addr"`   // web page and HTTP services over TLS
-	HTTP   string `toml:"http_addr"`    // plain HTTP (redirects, ACME challenges)
+	// S2STLS takes server-to-server streams with TLS from the first byte (XEP-0368), for
+	// servers whose DNS has a _xmpps-server._tcp record; off by default.
+	S2STLS string `toml:"s2s_tls_addr"`
+	HTTPS  string `toml:"https_addr"` // web page and HTTP services over TLS
+	HTTP   string `toml:"http_addr"`  // plain HTTP (redirects, ACME challenges)
 	// Metrics serves /metrics in the Prometheus text format over plain HTTP; off by
 	// default, and meant for a loopback address.
 	Metrics string `toml:"metrics_addr"`
@@ -159,6 +162,7 @@ func Overridable() []Setting {
 		{"listeners.c2s_addr", "c2s-addr", "XMPPBOX_C2S_ADDR", "client listener with STARTTLS, host:port (default " + DefaultC2SAddr + ")"},
 		{"listeners.c2s_tls_addr", "c2s-tls-addr", "XMPPBOX_C2S_TLS_ADDR", "client listener with direct TLS, host:port (default " + DefaultC2STLSAddr + ")"},
 		{"listeners.s2s_addr", "s2s-addr", "XMPPBOX_S2S_ADDR", "server-to-server listener, host:port (default " + DefaultS2SAddr + ")"},
+		{"listeners.s2s_tls_addr", "s2s-tls-addr", "XMPPBOX_S2S_TLS_ADDR", "server-to-server listener with direct TLS (XEP-0368), host:port (default off)"},
 		{"listeners.https_addr", "https-addr", "XMPPBOX_HTTPS_ADDR", "HTTPS listener, host:port (default " + DefaultHTTPSAddr + ")"},
 		{"listeners.http_addr", "http-addr", "XMPPBOX_HTTP_ADDR", "HTTP listener, host:port (default " + DefaultHTTPAddr + ")"},
 		{"listeners.metrics_addr", "metrics-addr", "XMPPBOX_METRICS_ADDR", "Prometheus /metrics listener, host:port such as 127.0.0.1:9281 (default off)"},
@@ -176,6 +180,8 @@ func (c *Config) field(key string) *string {
 		return &c.Listeners.C2STLS
 	case "listeners.s2s_addr":
 		return &c.Listeners.S2S
+	case "listeners.s2s_tls_addr":
+		return &c.Listeners.S2STLS
 	case "listeners.https_addr":
 		return &c.Listeners.HTTPS
 	case "listeners.http_addr":
@@ -287,6 +293,7 @@ func (c *Config) Validate() error {
 		{"listeners.c2s_addr", c.Listeners.C2S},
 		{"listeners.c2s_tls_addr", c.Listeners.C2STLS},
 		{"listeners.s2s_addr", c.Listeners.S2S},
+		{"listeners.s2s_tls_addr", c.Listeners.S2STLS},
 		{"listeners.https_addr", c.Listeners.HTTPS},
 		{"listeners.http_addr", c.Listeners.HTTP},
 		{"listeners.metrics_addr", c.Listeners.Metrics},
@@ -397,6 +404,7 @@ func (c *Config) Addrs() []NamedAddr {
 		{"c2s", "client connections (STARTTLS)", c.Listeners.C2S},
 		{"c2s_tls", "client connections (direct TLS)", c.Listeners.C2STLS},
 		{"s2s", "server-to-server", c.Listeners.S2S},
+		{"s2s_tls", "server-to-server (direct TLS)", c.Listeners.S2STLS},
 		{"https", "web (HTTPS)", c.Listeners.HTTPS},
 		{"http", "web (HTTP)", c.Listeners.HTTP},
 	} {

@@ -27,6 +27,7 @@ log_level = {{q .LogLevel}}
 c2s_addr = {{q .Listeners.C2S}}         # clients, STARTTLS (RFC 6120)
 c2s_tls_addr = {{q .Listeners.C2STLS}}     # clients, direct TLS (XEP-0368)
 s2s_addr = {{q .Listeners.S2S}}         # other XMPP servers
+s2s_tls_addr = {{q .Listeners.S2STLS}}     # other XMPP servers, direct TLS (XEP-0368); "" = off
 https_addr = {{q .Listeners.HTTPS}}       # web page and HTTP services
 http_addr = {{q .Listeners.HTTP}}        # plain HTTP: redirects to https_addr
 # Prometheus metrics at http://ADDR/metrics, plain HTTP without login: keep it on a

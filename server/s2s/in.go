@@ -43,7 +43,7 @@ func newInStream(m *Manager, nc net.Conn) *inStream {
 		log: m.log.With("s2s", "in", "addr", nc.RemoteAddr().String()), since: time.Now()}
 }
 
-func (s *inStream) serve(ctx context.Context) {
+func (s *inStream) serve(ctx context.Context, directTLS bool) {
 	s.m.mu.Lock()
 	s.m.in[s] = struct{}{}
 	s.m.mu.Unlock()
@@ -52,7 +52,7 @@ func (s *inStream) serve(ctx context.Context) {
 		delete(s.m.in, s)
 		s.m.mu.Unlock()
 	}()
-	err := s.run(ctx)
+	err := s.run(ctx, directTLS)
 	defer func() {
 		for _, done := range s.links {
 			done <- err
@@ -83,9 +83,14 @@ func (s *inStream) authenticated() bool {
 }
 
 // run negotiates TLS and authentication, then routes stanzas until the stream ends.
-func (s *inStream) run(ctx context.Context) error {
+func (s *inStream) run(ctx context.Context, directTLS bool) error {
 	lim := s.m.cfg.Limits
 	negotiateBy := time.Now().Add(lim.NegotiationTimeout)
+	if directTLS {
+		if err := s.handshake(ctx, negotiateBy); err != nil {
+			return err
+		}
+	}
 	if err := s.open(negotiateBy); err != nil {
 		return err
 	}
@@ -106,14 +111,9 @@ func (s *inStream) run(ctx context.Context) error {
 			if err := s.st.write([]byte("<proceed xmlns='" + nsTLS + "'/>")); err != nil {
 				return err
 			}
-			tc := tls.Server(s.st.nc, s.m.serverTLS())
-			hctx, cancel := context.WithDeadline(ctx, negotiateBy)
-			err := tc.HandshakeContext(hctx)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("s2s: TLS: %w", err)
+			if err := s.handshake(ctx, negotiateBy); err != nil {
+				return err
 			}
-			s.st.startTLS(tc)
 			if err := s.open(negotiateBy); err != nil {
 				return err
 			}
@@ -457,4 +457,16 @@ func (s *inStream) adopt(remote, how string) {
 	if done := s.m.adoptLink(s.local, remote, how, s.st, s.peerCert()); done != nil {
 		s.links = append(s.links, done)
 	}
+}
+
+// handshake runs the TLS server handshake, after STARTTLS or at once (XEP-0368).
+func (s *inStream) handshake(ctx context.Context, by time.Time) error {
+	tc := tls.Server(s.st.nc, s.m.serverTLS())
+	hctx, cancel := context.WithDeadline(ctx, by)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return fmt.Errorf("s2s: TLS: %w", err)
+	}
+	s.st.startTLS(tc)
+	return nil
 }

@@ -210,19 +210,35 @@ func (m *Manager) release() {
 	m.mu.Unlock()
 }
 
-// Serve accepts incoming links on ln until ctx is done; then it closes every link with
-// <system-shutdown/> and returns once they are gone.
-func (m *Manager) Serve(ctx context.Context, ln net.Listener) error {
+// Serve accepts incoming links on ln (STARTTLS) until ctx is done; then it closes every
+// link with <system-shutdown/> and returns once they are gone.
+func (m *Manager) Serve(ctx context.Context, ln net.Listener) error { return m.serve(ctx, ln, false) }
+
+// ServeDirectTLS accepts incoming links on ln with TLS from the first byte (XEP-0368, the
+// _xmpps-server._tcp service); it must run alongside Serve and stops with it.
+func (m *Manager) ServeDirectTLS(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	return m.accept(ctx, ln, true)
+}
+
+func (m *Manager) serve(ctx context.Context, ln net.Listener, directTLS bool) error {
 	m.mu.Lock()
 	m.ctx = ctx
 	m.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	err := m.accept(ctx, ln, directTLS)
+	m.shutdown()
+	return err
+}
+
+// accept accepts connections on ln until it is closed.
+func (m *Manager) accept(ctx context.Context, ln net.Listener, directTLS bool) error {
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
-				m.shutdown()
 				return nil
 			}
 			var ne net.Error
@@ -230,7 +246,6 @@ func (m *Manager) Serve(ctx context.Context, ln net.Listener) error {
 				time.Sleep(50 * time.Millisecond)
 				continue
 			}
-			m.shutdown()
 			return fmt.Errorf("s2s: accept: %w", err)
 		}
 		if !m.admit() {
@@ -240,7 +255,7 @@ func (m *Manager) Serve(ctx context.Context, ln net.Listener) error {
 		s := newInStream(m, nc)
 		m.wg.Go(func() {
 			defer m.release()
-			s.serve(ctx)
+			s.serve(ctx, directTLS)
 		})
 	}
 }

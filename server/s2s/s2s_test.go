@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -289,6 +290,66 @@ func TestPeerCoversSubdomains(t *testing.T) {
 		p, ok := m.lookupPeer(tt.domain)
 		if ok != tt.want || (ok && (p.Domain != tt.domain || p.Addr != "127.0.0.1:1")) {
 			t.Errorf("lookupPeer(%q) = %+v, %v; want found %v", tt.domain, p, ok, tt.want)
+		}
+	}
+}
+
+// srvResolver answers SRV lookups from a table: "service domain" -> records.
+type srvResolver map[string][]*net.SRV
+
+func (r srvResolver) LookupSRV(_ context.Context, service, _, name string) (string, []*net.SRV, error) {
+	if recs, ok := r[service+" "+name]; ok {
+		return "", recs, nil
+	}
+	return "", nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// TestDirectTLSViaSRV: a's only way to b is the _xmpps-server SRV record pointing at b's
+// direct-TLS listener (XEP-0368).
+func TestDirectTLSViaSRV(t *testing.T) {
+	ca := newTestCA(t)
+	b := newBox(t, "b.test", ca.leaf(t, "b.test"), ca.pool, RequireValidCert)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.m.ServeDirectTLS(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+
+	a := newBox(t, "a.test", ca.leaf(t, "a.test"), ca.pool, RequireValidCert)
+	a.m.res = srvResolver{"xmpps-server b.test": {{Target: "127.0.0.1", Port: port}}}
+	a.peers["b.test"] = Peer{Domain: "b.test"} // no address: DNS says where
+	b.peers["a.test"] = Peer{Domain: "a.test", Addr: a.addr}
+
+	send(a, message("alice@a.test", "bob@b.test", "direct"))
+	b.router.wait(t, "the message over direct TLS", func() bool { return len(b.router.routed) == 1 })
+}
+
+func TestTargets(t *testing.T) {
+	r := srvResolver{
+		"xmpps-server d.test":   {{Target: "tls.d.test", Port: 5270, Priority: 10}},
+		"xmpp-server d.test":    {{Target: "plain.d.test", Port: 5269, Priority: 5}, {Target: "tls2.d.test", Port: 5269, Priority: 10}},
+		"xmpp-server none.test": {{Target: ".", Port: 0}},
+	}
+	tests := []struct {
+		domain string
+		peer   Peer
+		pinned bool
+		want   []target
+		err    bool
+	}{
+		{"d.test", Peer{}, false, []target{{"plain.d.test:5269", false}, {"tls.d.test:5270", true}, {"tls2.d.test:5269", false}}, false},
+		{"d.test", Peer{Addr: "10.0.0.1:5269"}, true, []target{{"10.0.0.1:5269", false}}, false},
+		{"nosrv.test", Peer{}, false, []target{{"nosrv.test:5269", false}}, false},
+		{"none.test", Peer{}, false, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := targets(context.Background(), r, tt.domain, tt.peer, tt.pinned)
+		if (err != nil) != tt.err || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("targets(%s) = %v, %v; want %v", tt.domain, got, err, tt.want)
 		}
 	}
 }
