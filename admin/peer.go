@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"slices"
-	"strconv"
 	"strings"
 
 	"mellium.im/xmpp/jid"
@@ -81,26 +79,6 @@ func (s *Service) peerDomain(domain string) (string, error) {
 	return j.Domainpart(), nil
 }
 
-// checkPeerAddr accepts host:port with a host and a port from 1 to 65535.
-func checkPeerAddr(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		msg := err.Error()
-		var ae *net.AddrError
-		if errors.As(err, &ae) {
-			msg = ae.Err // without the address repeated
-		}
-		return fmt.Errorf("%w peer address %q: %s (give host:port, such as 10.0.0.2:5269 or [fd00::2]:5269)", ErrInvalid, addr, msg)
-	}
-	if host == "" {
-		return fmt.Errorf("%w peer address %q: the host is missing (give host:port, such as 10.0.0.2:5269)", ErrInvalid, addr)
-	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return fmt.Errorf("%w peer address %q: the port must be a number from 1 to 65535", ErrInvalid, addr)
-	}
-	return nil
-}
-
 // checkCAPEM accepts PEM text holding certificates and nothing else: a private key given
 // by mistake must not end up in the store, and a file of no certificates would pin none.
 // Text outside the PEM blocks (openssl's subject lines) is allowed.
@@ -149,8 +127,8 @@ func (s *Service) AddPeer(ctx context.Context, c s2s.PeerConfig) (s2s.PeerConfig
 		return s2s.PeerConfig{}, err
 	}
 	if c.Addr != "" {
-		if err := checkPeerAddr(c.Addr); err != nil {
-			return s2s.PeerConfig{}, err
+		if err := s2s.CheckAddr(c.Addr); err != nil {
+			return s2s.PeerConfig{}, fmt.Errorf("%w peer %w", ErrInvalid, err)
 		}
 	}
 	if c.CAPEM != "" {

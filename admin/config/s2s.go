@@ -2,9 +2,7 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -174,7 +172,7 @@ func (c *Config) validateS2S() error {
 		}
 		seen[d] = i
 		if p.Addr != "" {
-			if err := checkPeerAddr(p.Addr); err != nil {
+			if err := s2s.CheckAddr(p.Addr); err != nil {
 				return c.peerErrorf(i, "addr", "%s addr: %v", d, err)
 			}
 		}
@@ -184,28 +182,6 @@ func (c *Config) validateS2S() error {
 			return c.peerErrorf(i, "policy", "%s policy is %q: give %q or %q, or leave it out for s2s.policy",
 				d, p.Policy, s2s.RequireValidCert, s2s.DialbackOK)
 		}
-	}
-	return nil
-}
-
-// checkPeerAddr accepts host:port with a host and a port from 1 to 65535: an address to
-// dial, unlike a listener's.
-func checkPeerAddr(addr string) error {
-	const hint = `use host:port, e.g. "10.0.0.2:5269" or "[fd00::2]:5269"`
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		msg := err.Error()
-		var ae *net.AddrError
-		if errors.As(err, &ae) {
-			msg = ae.Err // without the address repeated
-		}
-		return fmt.Errorf("invalid address %q: %s (%s)", addr, msg, hint)
-	}
-	if host == "" {
-		return fmt.Errorf("invalid address %q: the host is missing (%s)", addr, hint)
-	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return fmt.Errorf("invalid address %q: port must be a number from 1 to 65535", addr)
 	}
 	return nil
 }

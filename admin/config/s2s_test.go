@@ -54,7 +54,7 @@ func TestS2S(t *testing.T) {
 			wantErr: "xmppbox.toml:5: [[peers]] domain a.example is listed twice (also at " /* path:2 */},
 		{name: "PeerDenied", file: base + "[s2s]\ndeny = [\"a.example\"]\n[[peers]]\ndomain = \"a.example\"\n",
 			wantErr: "xmppbox.toml:5: [[peers]] domain a.example is also in s2s.deny"},
-		{name: "PeerAddr", file: base + "[[peers]]\ndomain = \"a.example\"\naddr = \"10.0.0.2\"\n", wantErr: `xmppbox.toml:4: [[peers]] a.example addr: invalid address "10.0.0.2"`},
+		{name: "PeerAddr", file: base + "[[peers]]\ndomain = \"a.example\"\naddr = \"10.0.0.2\"\n", wantErr: `xmppbox.toml:4: [[peers]] a.example addr: address "10.0.0.2": missing port`},
 		{name: "PeerAddrPort0", file: base + "[[peers]]\ndomain = \"a.example\"\naddr = \"10.0.0.2:0\"\n", wantErr: "port must be a number from 1 to 65535"},
 		{name: "PeerAddrNoHost", file: base + "[[peers]]\ndomain = \"a.example\"\naddr = \":5269\"\n", wantErr: "the host is missing"},
 		{name: "PeerPolicy", file: base + "[[peers]]\ndomain = \"a.example\"\npolicy = \"trust\"\n", wantErr: `xmppbox.toml:4: [[peers]] a.example policy is "trust"`},

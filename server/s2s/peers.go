@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
+	"strconv"
 )
 
 // PeerConfig is a configured peer as the operator gives it (xmppbox peer add, [[peers]]
@@ -78,4 +80,26 @@ func (s StoredPeers) Peer(domain string) (Peer, bool) {
 		}
 	}
 	return Peer{}, false
+}
+
+// CheckAddr checks a peer's address: host:port with a host and a port from 1 to 65535,
+// an address to dial (unlike a listener's, which may leave the host out).
+func CheckAddr(addr string) error {
+	const hint = "give host:port, such as 10.0.0.2:5269 or [fd00::2]:5269"
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		msg := err.Error()
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			msg = ae.Err // without the address repeated
+		}
+		return fmt.Errorf("address %q: %s (%s)", addr, msg, hint)
+	}
+	if host == "" {
+		return fmt.Errorf("address %q: the host is missing (%s)", addr, hint)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return fmt.Errorf("address %q: the port must be a number from 1 to 65535", addr)
+	}
+	return nil
 }
