@@ -39,8 +39,8 @@ func BenchmarkLink(b *testing.B) {
 			b.Fatal(err)
 		}
 		m, err := New(Config{Domains: []string{domain},
-			TLS:    &tls.Config{Certificates: []tls.Certificate{ca.leaf(b, domain)}, MinVersion: tls.VersionTLS12},
-			Roots:  ca.pool, Peers: peers, Policy: RequireValidCert, Federation: PeersOnly, Router: r,
+			TLS:   &tls.Config{Certificates: []tls.Certificate{ca.leaf(b, domain)}, MinVersion: tls.VersionTLS12},
+			Roots: ca.pool, Peers: peers, Policy: RequireValidCert, Federation: PeersOnly, Router: r,
 			Logger: slog.New(slog.DiscardHandler), Limits: Limits{MaxQueue: 1 << 20}})
 		if err != nil {
 			b.Fatal(err)
