@@ -37,6 +37,9 @@ type PeerStore interface {
 type Federation interface {
 	// Links lists the open links and the recent failures to link.
 	Links() []s2s.LinkInfo
+	// Unlink closes the links with domain and its subdomains, which were authenticated
+	// under a configuration that changed, and returns how many there were.
+	Unlink(domain string) int
 }
 
 // ErrNoPeer is wrapped when a federation peer is not configured; it wraps fs.ErrNotExist.
@@ -151,8 +154,11 @@ func (s *Service) AddPeer(ctx context.Context, c s2s.PeerConfig) (s2s.PeerConfig
 	if replaced {
 		msg = "peer updated"
 	}
+	// Links made under the old address, CA or policy end; the next stanza makes a new one
+	// under the new configuration.
+	n := s.unlink(c.Domain)
 	s.log.LogAttrs(ctx, slog.LevelInfo, msg, slog.String("domain", c.Domain), slog.String("addr", c.Addr),
-		slog.Bool("pinned_ca", c.CAPEM != ""), slog.String("policy", string(c.Policy)), by)
+		slog.Bool("pinned_ca", c.CAPEM != ""), slog.String("policy", string(c.Policy)), slog.Int("links_closed", n), by)
 	return c, nil
 }
 
@@ -224,6 +230,14 @@ func (s *Service) DeletePeer(ctx context.Context, domain string) error {
 		}
 		return fmt.Errorf("deleting peer %s: %w", d, err)
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "peer deleted", slog.String("domain", d), by)
+	n := s.unlink(d)
+	s.log.LogAttrs(ctx, slog.LevelInfo, "peer deleted", slog.String("domain", d), slog.Int("links_closed", n), by)
 	return nil
+}
+
+func (s *Service) unlink(domain string) int {
+	if s.federation == nil {
+		return 0
+	}
+	return s.federation.Unlink(domain)
 }

@@ -70,3 +70,11 @@ func (s *Server) Links() []s2s.LinkInfo {
 	}
 	return s.s2s.Links()
 }
+
+// Unlink closes the links with domain and its subdomains and returns how many there were.
+func (s *Server) Unlink(domain string) int {
+	if s.s2s == nil {
+		return 0
+	}
+	return s.s2s.Unlink(domain)
+}

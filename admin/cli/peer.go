@@ -267,8 +267,8 @@ func newPeerDelCmd(e *env) *cobra.Command {
 		Aliases: []string{"rm"},
 		Short:   "Remove a federation peer",
 		Long: `Remove the peer configured for DOMAIN with "xmppbox peer add". Prints "DOMAIN: deleted".
-With federation limited to peers, no new link is made with it (unless the config file's
-[[peers]] lists it); links open now stay until they close.`,
+Its open links are closed. With federation limited to peers, no new link is made with it
+(unless the config file's [[peers]] lists it).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.withPeers(cmd, func(p PeerAdmin) error {

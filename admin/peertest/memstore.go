@@ -87,3 +87,14 @@ type Federation []s2s.LinkInfo
 
 // Links returns a copy of f.
 func (f Federation) Links() []s2s.LinkInfo { return slices.Clone(f) }
+
+// Unlink counts the links with domain; f stays as it is.
+func (f Federation) Unlink(domain string) int {
+	n := 0
+	for _, l := range f {
+		if l.Remote == domain && l.LastError == "" {
+			n++
+		}
+	}
+	return n
+}

@@ -394,3 +394,40 @@ func (m *Manager) adoptLink(local, remote, how string, st *stream, cert *x509.Ce
 	m.wg.Go(func() { l.serve(ctx, st, done, false) })
 	return done
 }
+
+// Unlink closes the links with domain and its subdomains, in both directions, and forgets
+// their failures; stanzas for them make new links under the peer configuration of the
+// time. It returns how many links it closed.
+func (m *Manager) Unlink(domain string) int {
+	covered := func(d string) bool { return d == domain || strings.HasSuffix(d, "."+domain) }
+	m.mu.Lock()
+	var outs []*outLink
+	for k, l := range m.out {
+		if covered(k.to) {
+			outs = append(outs, l)
+		}
+	}
+	var ins []*inStream
+	for s := range m.in {
+		for _, li := range s.info() {
+			if covered(li.Remote) {
+				ins = append(ins, s)
+				break
+			}
+		}
+	}
+	for d := range m.failures {
+		if covered(d) {
+			delete(m.failures, d)
+		}
+	}
+	m.mu.Unlock()
+	reason := &stanza.StreamError{Condition: stanza.StreamNotAuthorized, Text: "the configuration of this link changed"}
+	for _, l := range outs {
+		l.close(reason)
+	}
+	for _, s := range ins {
+		s.st.close(reason)
+	}
+	return len(outs) + len(ins)
+}

@@ -353,3 +353,25 @@ func TestTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestUnlink(t *testing.T) {
+	ca := newTestCA(t)
+	a := newBox(t, "a.test", ca.leaf(t, "a.test"), ca.pool, RequireValidCert)
+	b := newBox(t, "b.test", ca.leaf(t, "b.test"), ca.pool, RequireValidCert)
+	peerWith(a, b)
+	send(a, message("alice@a.test", "bob@b.test", "one"))
+	b.router.wait(t, "the first message", func() bool { return len(b.router.routed) == 1 })
+	if n := a.m.Unlink("b.test"); n != 1 {
+		t.Errorf("Unlink closed %d links, want 1", n)
+	}
+	if n := a.m.Unlink("c.test"); n != 0 {
+		t.Errorf("Unlink of an unknown domain closed %d links", n)
+	}
+	// The next stanza makes a new link.
+	deadline := time.Now().Add(5 * time.Second)
+	for len(a.m.Links()) != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	send(a, message("alice@a.test", "bob@b.test", "two"))
+	b.router.wait(t, "the second message", func() bool { return len(b.router.routed) == 2 })
+}
