@@ -141,8 +141,12 @@ func TestAuthorization(t *testing.T) {
 func TestSelfService(t *testing.T) {
 	f := newWebFixture(t)
 	alice := AsUser(t.Context(), aliceJID)
+	before, _ := f.s.User(alice, aliceJID)
 	if _, err := f.s.SetPassword(alice, aliceJID, "new secret"); err != nil {
 		t.Errorf("own password change: %v", err)
+	}
+	if after, _ := f.s.User(alice, aliceJID); after.PasswordStamp == before.PasswordStamp || after.PasswordStamp == "" {
+		t.Errorf("password stamp %q before and %q after a change; want a new one", before.PasswordStamp, after.PasswordStamp)
 	}
 	if _, err := f.s.Authenticate(t.Context(), "alice", "new secret"); err != nil {
 		t.Errorf("login with the new password: %v", err)

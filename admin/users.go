@@ -2,9 +2,12 @@ package admin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
+	"xmppbox/server/sasl"
 )
 
 // User describes one account.
@@ -13,6 +16,10 @@ type User struct {
 	Admin    bool
 	Disabled bool
 	Sessions int // connected resources
+	// PasswordStamp changes whenever the password does, however it was changed (web
+	// page, CLI, XMPP): the web page ends sessions opened with an older password. It
+	// reveals nothing about the password.
+	PasswordStamp string
 }
 
 // UserQuery selects a page of accounts.
@@ -87,7 +94,20 @@ func (s *Service) user(ctx context.Context, j string, online map[string]int) (Us
 	if err != nil {
 		return User{}, storeError(j, err)
 	}
-	return User{JID: j, Admin: isAdmin, Disabled: disabled, Sessions: online[j]}, nil
+	creds, err := s.accounts.Credentials(ctx, j)
+	if err != nil {
+		return User{}, storeError(j, err)
+	}
+	return User{JID: j, Admin: isAdmin, Disabled: disabled, Sessions: online[j], PasswordStamp: passwordStamp(creds)}, nil
+}
+
+// passwordStamp is a short hash of the stored SCRAM secret, which has a fresh salt for
+// every new password.
+func passwordStamp(c sasl.Credentials) string {
+	h := sha256.New()
+	h.Write(c.SHA256.Salt)
+	h.Write(c.SHA256.StoredKey)
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // onlineCounts counts the connected resources per bare JID.

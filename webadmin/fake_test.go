@@ -155,7 +155,7 @@ func (f *fakeBackend) user(j string) admin.User {
 			n++
 		}
 	}
-	return admin.User{JID: j, Admin: u.admin, Disabled: u.disabled, Sessions: n}
+	return admin.User{JID: j, Admin: u.admin, Disabled: u.disabled, Sessions: n, PasswordStamp: "stamp-" + u.password}
 }
 
 func (f *fakeBackend) User(ctx context.Context, nameOrJID string) (admin.User, error) {

@@ -199,6 +199,14 @@ func (h *Handler) guard(rt route) http.Handler {
 		ctx := actAs(r.Context(), s.jid)
 		u, err := h.backend.User(ctx, s.jid)
 		switch {
+		case err == nil && !u.Disabled && u.PasswordStamp != s.stamp:
+			// Changed elsewhere (CLI, XMPP, another admin): whoever logged in with the old
+			// password is logged out.
+			h.log.LogAttrs(r.Context(), slog.LevelInfo, "web session ended", slog.String("jid", s.jid), slog.String("reason", "password changed"))
+			h.sessions.delete(s.id)
+			clearCookie(w, sessionCookie)
+			h.needLogin(w, r)
+			return
 		case err == nil && !u.Disabled:
 		case err == nil, errors.Is(err, admin.ErrForbidden), errors.Is(err, fs.ErrNotExist):
 			// Disabled or deleted since login: the session ends now, not at its timeout.

@@ -67,7 +67,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ viewer) {
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		h.sessions.delete(old.Value)
 	}
-	s := h.sessions.create(u.JID, u.Admin, h.now())
+	s := h.sessions.create(u, h.now())
 	setCookie(w, sessionCookie, s.id)
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "web login", slog.String("jid", u.JID), slog.String("remote", remote), slog.Bool("admin", u.Admin))
 	http.Redirect(w, r, viewer{Admin: u.Admin}.Home(), http.StatusSeeOther)

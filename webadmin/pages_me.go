@@ -65,8 +65,9 @@ func (h *Handler) mePassword(w http.ResponseWriter, r *http.Request, v viewer) {
 		fail(h.formFailure(r, err))
 		return
 	}
-	// Whoever knew the old password may have a web session too.
+	// Whoever knew the old password may have a web session too; this one stays.
 	h.sessions.deleteUser(v.JID, v.session)
+	h.keepSession(r, v)
 	h.done(w, r, v, "/me", "Your password is changed. Your chat apps were logged out; log in there with the new password.")
 }
 

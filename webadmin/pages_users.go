@@ -158,6 +158,9 @@ func (h *Handler) userPassword(w http.ResponseWriter, r *http.Request, v viewer)
 			return "", err
 		}
 		h.sessions.deleteUser(j, v.session)
+		if j == v.JID {
+			h.keepSession(r, v)
+		}
 		return "Set a new password for " + j + ".", nil
 	})
 }
@@ -254,4 +257,11 @@ func checkNewPassword(password, again string) string {
 		return "The two passwords are not the same."
 	}
 	return ""
+}
+
+// keepSession lets the viewer's session live on after they changed their own password.
+func (h *Handler) keepSession(r *http.Request, v viewer) {
+	if u, err := h.backend.User(r.Context(), v.JID); err == nil {
+		h.sessions.setStamp(v.session, u.PasswordStamp)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"xmppbox/admin"
 )
 
 // sessionCookie names the web session. The __Host- prefix makes browsers accept it only
@@ -21,6 +22,7 @@ type session struct {
 	id       string
 	jid      string // bare JID
 	admin    bool   // at login, for the log; rights are checked again on every request
+	stamp    string // the account's admin.User.PasswordStamp at login
 	csrf     string // the token every form of this session carries
 	created  time.Time
 	lastSeen time.Time
@@ -54,8 +56,9 @@ func (s *sessionStore) expired(ss *session, now time.Time) bool {
 
 // create starts a session for bareJID and returns it. A new id at every login means an id
 // planted before login is worthless after it.
-func (s *sessionStore) create(bareJID string, isAdmin bool, now time.Time) session {
-	ss := &session{id: newToken(), jid: bareJID, admin: isAdmin, csrf: newToken(), created: now, lastSeen: now}
+func (s *sessionStore) create(u admin.User, now time.Time) session {
+	bareJID := u.JID
+	ss := &session{id: newToken(), jid: bareJID, admin: u.Admin, stamp: u.PasswordStamp, csrf: newToken(), created: now, lastSeen: now}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if now.Sub(s.lastSweep) >= time.Minute {
@@ -165,4 +168,14 @@ func clearCookie(w http.ResponseWriter, name string) {
 		Name: name, Value: "", Path: "/", MaxAge: -1,
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode,
 	})
+}
+
+// setStamp records the password an account has now for its session id: after the owner
+// changed it from that very session, which stays open.
+func (s *sessionStore) setStamp(id, stamp string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss, ok := s.byID[id]; ok {
+		ss.stamp = stamp
+	}
 }

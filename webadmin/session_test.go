@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"xmppbox/admin"
 )
 
 // TestCookieFlags: both cookies are __Host- cookies a script cannot read and another site
@@ -91,19 +92,19 @@ func TestIdleTimeoutOption(t *testing.T) {
 func TestSessionStore(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	s := newSessionStore(time.Minute, time.Hour)
-	a := s.create("a@x", false, now)
+	a := s.create(admin.User{JID: "a@x"}, now)
 	if a.id == a.csrf {
 		t.Fatal("session id doubles as CSRF token")
 	}
 	// The sweep removes expired sessions when a new one is made.
-	s.create("b@x", false, now.Add(2*time.Minute))
+	s.create(admin.User{JID: "b@x"}, now.Add(2*time.Minute))
 	if _, ok := s.byID[a.id]; ok {
 		t.Error("expired session not swept")
 	}
 	// One account cannot hold more than maxSessionsPerUser; the least recent goes.
-	first := s.create("c@x", false, now.Add(2*time.Minute))
+	first := s.create(admin.User{JID: "c@x"}, now.Add(2*time.Minute))
 	for i := range maxSessionsPerUser {
-		s.create("c@x", false, now.Add(2*time.Minute+time.Duration(i+1)*time.Second))
+		s.create(admin.User{JID: "c@x"}, now.Add(2*time.Minute+time.Duration(i+1)*time.Second))
 	}
 	if _, ok := s.get(first.id, now.Add(3*time.Minute)); ok {
 		t.Error("oldest session kept past the per-account limit")
@@ -126,4 +127,35 @@ func TestNew(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// TestPasswordChangedElsewhere: a password changed outside the page (CLI, XMPP) ends the
+// web sessions opened with the old one; changing it on the page keeps that session.
+func TestPasswordChangedElsewhere(t *testing.T) {
+	e := newEnv(t)
+	alice := e.userClient()
+	wantStatus(t, alice.get("/me"), http.StatusOK, "me before")
+
+	e.fake.mu.Lock()
+	e.fake.users[e.alice].password = "changed-over-xmpp"
+	e.fake.mu.Unlock()
+	r := alice.get("/me")
+	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/login" {
+		t.Errorf("after a password change elsewhere: %d %s, want a redirect to /login", r.code, r.header.Get("Location"))
+	}
+
+	alice = e.client()
+	alice.login("alice", "changed-over-xmpp")
+	wantStatus(t, alice.get("/me"), http.StatusOK, "me after logging in again")
+	r = alice.post("/me/password", url.Values{"current": {"changed-over-xmpp"}, "password": {"new-secret-1"}, "password2": {"new-secret-1"}})
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("password change on the page: %d\n%s", r.code, r.body)
+	}
+	e.fake.mu.Lock()
+	pw := e.fake.users[e.alice].password
+	e.fake.mu.Unlock()
+	if pw != "new-secret-1" {
+		t.Fatalf("the page did not change the password")
+	}
+	wantStatus(t, alice.get("/me"), http.StatusOK, "me after changing the password on the page")
 }
