@@ -57,18 +57,23 @@ func (a actor) String() string {
 // returns an audit attribute naming it.
 func (s *Service) authorize(ctx context.Context, op string) (slog.Attr, error) {
 	a, ok := actorOf(ctx)
-	switch {
-	case !ok:
+	if !ok {
 		return slog.Attr{}, fmt.Errorf("%s: %w: no caller", op, ErrForbidden)
-	case a.operator:
-		return slog.String("by", a.String()), nil
 	}
-	isAdmin, disabled, err := s.accounts.AccountFlags(ctx, a.jid)
-	if err != nil || !isAdmin || disabled {
+	if !s.isAdmin(ctx, a) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "admin operation refused", slog.String("op", op), slog.String("by", a.jid))
 		return slog.Attr{}, fmt.Errorf("%s: %w: %s is not an administrator", op, ErrForbidden, a.jid)
 	}
-	return slog.String("by", a.jid), nil
+	return slog.String("by", a.String()), nil
+}
+
+// isAdmin reports whether a is the operator or an enabled admin account.
+func (s *Service) isAdmin(ctx context.Context, a actor) bool {
+	if a.operator {
+		return true
+	}
+	isAdmin, disabled, err := s.accounts.AccountFlags(ctx, a.jid)
+	return err == nil && isAdmin && !disabled
 }
 
 // authorizeSelf checks that ctx's caller may act on the account bareJID: it is that

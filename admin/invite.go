@@ -83,10 +83,16 @@ func (s *Service) inviteStore() (InviteStore, error) {
 // CreateInvite creates an invitation to register, which works even when in-band
 // registration is limited to invited users. Admins only. Errors wrap ErrInvalid for a
 // bad request.
+//
+// When the admins allow it (Settings.UsersMayInvite), any account may invite one person
+// for up to DefaultInviteValidity.
 func (s *Service) CreateInvite(ctx context.Context, req InviteRequest) (Invite, error) {
-	by, err := s.authorize(ctx, "create invitation")
+	by, asUser, err := s.authorizeInviter(ctx, "create invitation")
 	if err != nil {
 		return Invite{}, err
+	}
+	if asUser && (req.Uses > 1 || req.ValidFor > DefaultInviteValidity) {
+		return Invite{}, fmt.Errorf("%w: you may invite one person, for at most %d days", ErrInvalid, DefaultInviteValidity/(24*time.Hour))
 	}
 	store, err := s.inviteStore()
 	if err != nil {
@@ -141,11 +147,14 @@ func (s *Service) CreateInvite(ctx context.Context, req InviteRequest) (Invite, 
 	return s.invite(inv), nil
 }
 
-// ListInvites returns the invitations that still work, oldest first. Admins only.
+// ListInvites returns the invitations that still work, oldest first: all of them to
+// admins, their own to accounts that may invite.
 func (s *Service) ListInvites(ctx context.Context) ([]Invite, error) {
-	if _, err := s.authorize(ctx, "list invitations"); err != nil {
+	_, asUser, err := s.authorizeInviter(ctx, "list invitations")
+	if err != nil {
 		return nil, err
 	}
+	a, _ := actorOf(ctx)
 	store, err := s.inviteStore()
 	if err != nil {
 		return nil, err
@@ -157,22 +166,29 @@ func (s *Service) ListInvites(ctx context.Context) ([]Invite, error) {
 	now := time.Now()
 	out := []Invite{}
 	for _, inv := range all {
-		if !inv.Expired(now) {
+		if !inv.Expired(now) && (!asUser || inv.CreatedBy == a.jid) {
 			out = append(out, s.invite(inv))
 		}
 	}
 	return out, nil
 }
 
-// RevokeInvite deletes an invitation. Admins only. Errors wrap ErrNoInvite.
+// RevokeInvite deletes an invitation: any, for admins; their own, for accounts that may
+// invite. Errors wrap ErrNoInvite.
 func (s *Service) RevokeInvite(ctx context.Context, token string) error {
-	by, err := s.authorize(ctx, "revoke invitation")
+	by, asUser, err := s.authorizeInviter(ctx, "revoke invitation")
 	if err != nil {
 		return err
 	}
 	store, err := s.inviteStore()
 	if err != nil {
 		return err
+	}
+	if asUser {
+		a, _ := actorOf(ctx)
+		if inv, err := store.Invite(ctx, token); err != nil || inv.CreatedBy != a.jid {
+			return ErrNoInvite // someone else's is none of theirs, not even its existence
+		}
 	}
 	if err := store.DeleteInvite(ctx, token); err != nil {
 		if isNotExist(err) {
@@ -244,4 +260,16 @@ func (s *Service) RedeemInvite(ctx context.Context, token, username, password st
 	s.log.LogAttrs(ctx, slog.LevelInfo, "account registered", slog.String("jid", j), slog.String("via", "web invitation"),
 		slog.String("invited_by", inv.CreatedBy))
 	return j, nil
+}
+
+// authorizeInviter lets admins (and the operator) manage every invitation, and ordinary
+// accounts their own when Settings.UsersMayInvite is on; asUser says which.
+func (s *Service) authorizeInviter(ctx context.Context, op string) (by slog.Attr, asUser bool, err error) {
+	if a, ok := actorOf(ctx); ok && !s.isAdmin(ctx, a) {
+		if may, err := s.UsersMayInvite(ctx); err == nil && may {
+			return slog.String("by", a.jid), true, nil
+		}
+	}
+	by, err = s.authorize(ctx, op)
+	return by, false, err
 }

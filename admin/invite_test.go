@@ -163,3 +163,53 @@ func TestExpiredInvite(t *testing.T) {
 		t.Errorf("expired invitation listed: %+v", l)
 	}
 }
+
+// TestUsersMayInvite: with the setting on, an ordinary account invites one person for up
+// to a week, sees and revokes only its own invitations; off, it may not.
+func TestUsersMayInvite(t *testing.T) {
+	f := newWebFixture(t)
+	root, alice := AsUser(t.Context(), rootJID), AsUser(t.Context(), aliceJID)
+	if _, err := f.s.CreateInvite(alice, InviteRequest{}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("invitation by a user with the setting off: err = %v, want ErrForbidden", err)
+	}
+	if may, err := f.s.UsersMayInvite(alice); err != nil || may {
+		t.Errorf("UsersMayInvite = %v, %v; want false", may, err)
+	}
+	if err := f.s.SetSettings(root, Settings{Registration: RegistrationClosed, MAMRetention: 48 * time.Hour, UsersMayInvite: true}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := f.s.Settings(root); err != nil || !st.UsersMayInvite {
+		t.Errorf("Settings = %+v, %v; want users_may_invite", st, err)
+	}
+	if may, err := f.s.UsersMayInvite(alice); err != nil || !may {
+		t.Errorf("UsersMayInvite = %v, %v; want true", may, err)
+	}
+	for _, req := range []InviteRequest{{Uses: 2}, {ValidFor: 30 * 24 * time.Hour}} {
+		if _, err := f.s.CreateInvite(alice, req); !errors.Is(err, ErrInvalid) {
+			t.Errorf("user invitation %+v: err = %v, want ErrInvalid", req, err)
+		}
+	}
+	mine, err := f.s.CreateInvite(alice, InviteRequest{AddInviter: true})
+	if err != nil || mine.CreatedBy != aliceJID {
+		t.Fatalf("user invitation = %+v, %v", mine, err)
+	}
+	theirs, err := f.s.CreateInvite(root, InviteRequest{Uses: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := f.s.ListInvites(alice); err != nil || len(l) != 1 || l[0].Token != mine.Token {
+		t.Errorf("alice's list = %+v, %v; want only her invitation", l, err)
+	}
+	if l, _ := f.s.ListInvites(root); len(l) != 2 {
+		t.Errorf("the admin's list has %d invitations, want 2", len(l))
+	}
+	if err := f.s.RevokeInvite(alice, theirs.Token); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("alice revoking the admin's invitation: err = %v, want ErrNoInvite", err)
+	}
+	if err := f.s.RevokeInvite(alice, mine.Token); err != nil {
+		t.Errorf("alice revoking her own: %v", err)
+	}
+	if _, err := f.s.CreateInvite(AsUser(t.Context(), goneJID), InviteRequest{}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("invitation by a disabled account: err = %v, want ErrForbidden", err)
+	}
+}

@@ -37,6 +37,9 @@ const (
 type Settings struct {
 	Registration string        `json:"registration"`
 	MAMRetention time.Duration `json:"mam_retention"` // how long message archives are kept
+	// UsersMayInvite lets every account, not only admins, invite one person at a time
+	// (XEP-0401 "optionally users"); off by default.
+	UsersMayInvite bool `json:"users_may_invite"`
 }
 
 // MinRetention and MaxRetention bound the archive retention the web page accepts.
@@ -69,11 +72,37 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	if _, err := s.authorize(ctx, "show settings"); err != nil {
 		return Settings{}, err
 	}
-	_, live, err := s.settingsParts()
+	store, live, err := s.settingsParts()
 	if err != nil {
 		return Settings{}, err
 	}
-	return Settings{Registration: live.Registration(), MAMRetention: live.ArchiveRetention()}, nil
+	stored, _, err := StoredSettings(ctx, store)
+	if err != nil {
+		return Settings{}, err
+	}
+	return Settings{Registration: live.Registration(), MAMRetention: live.ArchiveRetention(), UsersMayInvite: stored.UsersMayInvite}, nil
+}
+
+// UsersMayInvite reports whether accounts that are not admins may invite people. Any
+// enabled account may ask: the web page shows them the invitation form or not.
+func (s *Service) UsersMayInvite(ctx context.Context) (bool, error) {
+	a, ok := actorOf(ctx)
+	if !ok {
+		return false, fmt.Errorf("invitation policy: %w: no caller", ErrForbidden)
+	}
+	if !a.operator {
+		if _, disabled, err := s.accounts.AccountFlags(ctx, a.jid); err != nil || disabled {
+			return false, fmt.Errorf("invitation policy: %w", ErrForbidden)
+		}
+	}
+	if s.settings == nil {
+		return false, nil
+	}
+	st, _, err := StoredSettings(ctx, s.settings)
+	if err != nil {
+		return false, err
+	}
+	return st.UsersMayInvite, nil
 }
 
 // SetSettings validates st, saves it and applies it to the running server. Admins only.
@@ -101,7 +130,7 @@ func (s *Service) SetSettings(ctx context.Context, st Settings) error {
 	live.SetRegistration(st.Registration)
 	live.SetArchiveRetention(st.MAMRetention)
 	s.log.LogAttrs(ctx, slog.LevelInfo, "settings changed", slog.String("registration", st.Registration),
-		slog.Duration("mam_retention", st.MAMRetention), by)
+		slog.Duration("mam_retention", st.MAMRetention), slog.Bool("users_may_invite", st.UsersMayInvite), by)
 	return nil
 }
 

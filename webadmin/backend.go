@@ -30,6 +30,8 @@ type Backend interface {
 	KickSession(ctx context.Context, fullJID string) error
 
 	// Invitations (XEP-0401).
+	// UsersMayInvite says whether accounts that are not administrators may invite.
+	UsersMayInvite(ctx context.Context) (bool, error)
 	CreateInvite(ctx context.Context, req admin.InviteRequest) (admin.Invite, error)
 	ListInvites(ctx context.Context) ([]admin.Invite, error)
 	RevokeInvite(ctx context.Context, token string) error

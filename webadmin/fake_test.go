@@ -106,6 +106,25 @@ func (f *fakeBackend) authorize(ctx context.Context, op string) error {
 	return fmt.Errorf("%s: %w: %q is not an administrator", op, admin.ErrForbidden, a)
 }
 
+// authorizeInviter allows admins, and any enabled account when users may invite; asUser
+// says which, like admin.Service. f.mu is held.
+func (f *fakeBackend) authorizeInviter(ctx context.Context, op string) (asUser bool, err error) {
+	if err := f.authorize(ctx, op); err == nil {
+		return false, nil
+	}
+	if u, ok := f.users[actorOf(ctx)]; ok && !u.disabled && f.settings.UsersMayInvite {
+		return true, nil
+	}
+	return false, f.authorize(ctx, op)
+}
+
+func (f *fakeBackend) UsersMayInvite(ctx context.Context) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "UsersMayInvite")
+	return f.settings.UsersMayInvite, nil
+}
+
 // authorizeSelf also allows an enabled account to act on itself. f.mu is held.
 func (f *fakeBackend) authorizeSelf(ctx context.Context, op, j string) error {
 	if a := actorOf(ctx); a == j {
@@ -345,8 +364,12 @@ func (f *fakeBackend) CreateInvite(ctx context.Context, req admin.InviteRequest)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record(ctx, "CreateInvite")
-	if err := f.authorize(ctx, "create invite"); err != nil {
+	asUser, err := f.authorizeInviter(ctx, "create invite")
+	if err != nil {
 		return admin.Invite{}, err
+	}
+	if asUser && (req.Uses > 1 || req.ValidFor > admin.DefaultInviteValidity || req.Username != "") {
+		return admin.Invite{}, fmt.Errorf("%w: one person, for a week at most", admin.ErrInvalid)
 	}
 	if req.Username != "" {
 		if _, err := f.bare(req.Username); err != nil {
@@ -368,12 +391,15 @@ func (f *fakeBackend) ListInvites(ctx context.Context) ([]admin.Invite, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record(ctx, "ListInvites")
-	if err := f.authorize(ctx, "list invites"); err != nil {
+	asUser, err := f.authorizeInviter(ctx, "list invites")
+	if err != nil {
 		return nil, err
 	}
 	var l []admin.Invite
 	for _, inv := range f.invites {
-		l = append(l, inv)
+		if !asUser || inv.CreatedBy == actorOf(ctx) {
+			l = append(l, inv)
+		}
 	}
 	slices.SortFunc(l, func(a, b admin.Invite) int { return strings.Compare(a.Token, b.Token) })
 	return l, nil
@@ -383,10 +409,11 @@ func (f *fakeBackend) RevokeInvite(ctx context.Context, token string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record(ctx, "RevokeInvite")
-	if err := f.authorize(ctx, "revoke invite"); err != nil {
+	asUser, err := f.authorizeInviter(ctx, "revoke invite")
+	if err != nil {
 		return err
 	}
-	if _, ok := f.invites[token]; !ok {
+	if inv, ok := f.invites[token]; !ok || asUser && inv.CreatedBy != actorOf(ctx) {
 		return admin.ErrNoInvite
 	}
 	delete(f.invites, token)

@@ -112,6 +112,7 @@ const (
 	public    access = iota // anyone, logged in or not
 	member                  // any logged-in, enabled account
 	adminOnly               // an enabled administrator (checked anew on every request)
+	inviter                 // an administrator, or any account when users may invite
 )
 
 // pageFunc handles one route. v is the logged-in account, or the zero viewer on public
@@ -151,9 +152,9 @@ func (h *Handler) routes() []route {
 		{"POST /users/delete", adminOnly, h.userDelete},
 		{"GET /sessions", adminOnly, h.sessionsPage},
 		{"POST /sessions/kick", adminOnly, h.sessionKick},
-		{"GET /invites", adminOnly, h.invitesPage},
-		{"POST /invites/create", adminOnly, h.inviteCreate},
-		{"POST /invites/revoke", adminOnly, h.inviteRevoke},
+		{"GET /invites", inviter, h.invitesPage},
+		{"POST /invites/create", inviter, h.inviteCreate},
+		{"POST /invites/revoke", inviter, h.inviteRevoke},
 		{"GET /rooms", adminOnly, h.roomsPage},
 		{"POST /rooms/create", adminOnly, h.roomCreate},
 		{"POST /rooms/destroy", adminOnly, h.roomDestroy},
@@ -220,7 +221,11 @@ func (h *Handler) guard(rt route) http.Handler {
 			return
 		}
 		v := viewer{JID: s.jid, Admin: u.Admin, CSRF: s.csrf, session: s.id}
-		if rt.access == adminOnly && !v.Admin {
+		if !v.Admin {
+			// Errors count as "no": the page then only lacks a menu entry.
+			v.MayInvite, _ = h.backend.UsersMayInvite(ctx)
+		}
+		if (rt.access == adminOnly || rt.access == inviter && !v.MayInvite) && !v.Admin {
 			h.forbidden(w, r, v, "This page is for administrators of the box.")
 			return
 		}
@@ -242,7 +247,9 @@ func (h *Handler) needLogin(w http.ResponseWriter, r *http.Request) {
 type viewer struct {
 	JID   string // bare JID
 	Admin bool   // as the Backend said on this request
-	CSRF  string // the session's token for its forms
+	// MayInvite: not an administrator, but users may invite people (admin.Settings).
+	MayInvite bool
+	CSRF      string // the session's token for its forms
 	// session is the id of the web session.
 	session string
 }

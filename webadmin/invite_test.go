@@ -150,3 +150,52 @@ func TestInviteCreateValidation(t *testing.T) {
 		t.Errorf("%d invitations made", n)
 	}
 }
+
+// TestUsersInvite: with the setting on, an account that is not an administrator finds
+// Invitations in its menu, invites one person (the form has no number of uses or user
+// name) and sees only its own invitations.
+func TestUsersInvite(t *testing.T) {
+	e := newEnv(t)
+	alice := e.userClient()
+	if r := alice.get("/me"); strings.Contains(r.body, `href="/invites"`) {
+		t.Error("menu offers Invitations while users may not invite")
+	}
+	wantStatus(t, alice.get("/invites"), http.StatusForbidden, "invites with the setting off")
+
+	boss := e.adminClient()
+	boss.get("/settings")
+	r := boss.post("/settings", url.Values{"registration": {"closed"}, "retention_days": {"30"}, "users_may_invite": {"yes"}})
+	wantStatus(t, r, http.StatusSeeOther, "save settings")
+	bossInv := boss.post("/invites/create", url.Values{"valid_days": {"30"}, "uses": {"3"}})
+	wantStatus(t, bossInv, http.StatusOK, "the admin's invitation")
+
+	page := alice.get("/invites")
+	wantStatus(t, page, http.StatusOK, "invites with the setting on")
+	if !strings.Contains(page.body, `href="/invites"`) || strings.Contains(page.body, `id="invite-uses"`) || strings.Contains(page.body, `value="30"`) {
+		t.Errorf("a user's invitation page should have the menu entry and neither uses nor 30 days:\n%s", page.body)
+	}
+	r = alice.post("/invites/create", url.Values{"valid_days": {"7"}, "uses": {"50"}, "username": {"mallory"}, "add_inviter": {"yes"}})
+	wantStatus(t, r, http.StatusOK, "alice's invitation")
+	wantBody(t, r, `id="invite-link"`)
+	if n := strings.Count(r.body, "/invite/"); n < 1 {
+		t.Errorf("no invitation link shown")
+	}
+	e.fake.mu.Lock()
+	var mine, all int
+	for _, inv := range e.fake.invites {
+		all++
+		if inv.CreatedBy == e.alice {
+			mine++
+			if inv.Uses != 1 || inv.Username != "" || !inv.AddInviter {
+				t.Errorf("alice's invitation %+v: want one use, no user name, adding her", inv)
+			}
+		}
+	}
+	e.fake.mu.Unlock()
+	if mine != 1 || all != 2 {
+		t.Errorf("%d invitations by alice of %d, want 1 of 2", mine, all)
+	}
+	if r := alice.post("/invites/create", url.Values{"valid_days": {"30"}}); r.code == http.StatusOK && strings.Contains(r.body, `id="invite-link"`) {
+		t.Error("a user made a 30-day invitation")
+	}
+}

@@ -10,8 +10,13 @@ import (
 	"xmppbox/admin"
 )
 
-// inviteValidity are the choices of how long a new invitation works, in days.
-var inviteValidity = []int{1, 7, 30}
+// inviteValidity are the choices of how long a new invitation works, in days;
+// userInviteValidity those of accounts that are not administrators (admin.CreateInvite
+// lets them invite one person for up to a week).
+var (
+	inviteValidity     = []int{1, 7, 30}
+	userInviteValidity = []int{1, 7}
+)
 
 // maxInviteUses bounds the number of accounts one invitation may create.
 const maxInviteUses = 100
@@ -47,6 +52,9 @@ func (h *Handler) showInvites(w http.ResponseWriter, r *http.Request, v viewer, 
 		return
 	}
 	d := invitesData{Validity: inviteValidity, MaxUses: maxInviteUses, Created: created}
+	if !v.Admin {
+		d.Validity = userInviteValidity
+	}
 	for _, inv := range list {
 		d.Invites = append(d.Invites, inviteRow{Invite: inv, Link: landingURL(r, inv.Token)})
 	}
@@ -63,7 +71,7 @@ func (h *Handler) showInvites(w http.ResponseWriter, r *http.Request, v viewer, 
 // inviteCreate makes an invitation and shows its link and QR code right away; the list
 // shows the link later, but this is the moment it is handed on.
 func (h *Handler) inviteCreate(w http.ResponseWriter, r *http.Request, v viewer) {
-	req, err := inviteRequest(r)
+	req, err := inviteRequest(r, v.Admin)
 	if err == nil {
 		var inv admin.Invite
 		inv, err = h.backend.CreateInvite(r.Context(), req)
@@ -81,8 +89,13 @@ func (h *Handler) inviteCreate(w http.ResponseWriter, r *http.Request, v viewer)
 }
 
 // inviteRequest reads and checks the form for a new invitation.
-func inviteRequest(r *http.Request) (admin.InviteRequest, error) {
+func inviteRequest(r *http.Request, isAdmin bool) (admin.InviteRequest, error) {
 	f := r.PostForm
+	if !isAdmin {
+		// The form of a user has no number of uses nor user name: one person, who
+		// chooses.
+		f = url.Values{"valid_days": f["valid_days"], "uses": {"1"}, "add_inviter": f["add_inviter"]}
+	}
 	days, err := strconv.Atoi(f.Get("valid_days"))
 	valid := false
 	for _, d := range inviteValidity {

@@ -25,11 +25,12 @@ const (
 )
 
 type settingsData struct {
-	Registration  string
-	RetentionDays int
-	Modes         []registrationMode
-	MinDays       int
-	MaxDays       int
+	Registration   string
+	RetentionDays  int
+	UsersMayInvite bool
+	Modes          []registrationMode
+	MinDays        int
+	MaxDays        int
 }
 
 // settingsPage shows the box's settings.
@@ -48,11 +49,12 @@ func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, v viewer,
 		p.Errors = map[string]string{"settings": errText}
 	}
 	p.Data = settingsData{
-		Registration:  s.Registration,
-		RetentionDays: int(s.MAMRetention / (24 * time.Hour)),
-		Modes:         registrationModes,
-		MinDays:       minRetentionDays,
-		MaxDays:       maxRetentionDays,
+		Registration:   s.Registration,
+		RetentionDays:  int(s.MAMRetention / (24 * time.Hour)),
+		UsersMayInvite: s.UsersMayInvite,
+		Modes:          registrationModes,
+		MinDays:        minRetentionDays,
+		MaxDays:        maxRetentionDays,
 	}
 	h.render(w, r, status, "settings", p)
 }
@@ -82,6 +84,7 @@ func settingsForm(r *http.Request) (admin.Settings, int, error) {
 	}
 	days, derr := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("retention_days")))
 	s.Registration = mode
+	s.UsersMayInvite = r.PostForm.Get("users_may_invite") == "yes"
 	switch {
 	case !known:
 		return s, days, inputError("Choose who may create accounts.")

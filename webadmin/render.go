@@ -88,6 +88,8 @@ func (p page) NavItems() []navItem {
 			navItem{Path: "/rooms", Label: "Rooms"},
 			navItem{Path: "/settings", Label: "Settings"},
 		)
+	} else if p.Viewer.MayInvite {
+		items = append(items, navItem{Path: "/invites", Label: "Invitations"})
 	}
 	items = append(items,
 		navItem{Path: "/certificates", Label: "Certificates"},
