@@ -89,12 +89,13 @@ type Config struct {
 
 // Limits bound what remote servers can make this one do. Zero values mean the defaults.
 type Limits struct {
-	MaxStanzaBytes     int64         // 256 KiB
-	MaxConnections     int           // incoming and outgoing together; 200
-	IdleTimeout        time.Duration // a link with no traffic is closed; 10 min
-	ConnectTimeout     time.Duration // DNS, TCP, TLS and authentication of a new link; 20 s
-	NegotiationTimeout time.Duration // an incoming stream must authenticate within; 30 s
-	MaxQueue           int           // stanzas waiting for a link being set up; 1000
+	MaxStanzaBytes      int64         // 256 KiB
+	MaxConnections      int           // incoming and outgoing together; 200
+	MaxConnectionsPerIP int           // incoming from one address; 20
+	IdleTimeout         time.Duration // a link with no traffic is closed; 10 min
+	ConnectTimeout      time.Duration // DNS, TCP, TLS and authentication of a new link; 20 s
+	NegotiationTimeout  time.Duration // an incoming stream must authenticate within; 30 s
+	MaxQueue            int           // stanzas waiting for a link being set up; 1000
 }
 
 func (l *Limits) setDefaults() {
@@ -103,6 +104,9 @@ func (l *Limits) setDefaults() {
 	}
 	if l.MaxConnections <= 0 {
 		l.MaxConnections = 200
+	}
+	if l.MaxConnectionsPerIP <= 0 {
+		l.MaxConnectionsPerIP = 20
 	}
 	if l.IdleTimeout <= 0 {
 		l.IdleTimeout = 10 * time.Minute

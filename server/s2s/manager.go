@@ -31,6 +31,7 @@ type Manager struct {
 	in       map[*inStream]struct{} // guarded by mu
 	failures map[string]failure     // by remote domain; guarded by mu
 	conns    int                    // open connections, both directions; guarded by mu
+	perIP    map[string]int         // open incoming connections by source address; guarded by mu
 	stopping bool                   // guarded by mu
 	ctx      context.Context        // the server's, set by Serve; guarded by mu
 	wg       sync.WaitGroup
@@ -69,6 +70,7 @@ func New(cfg Config) (*Manager, error) {
 		out:      make(map[linkKey]*outLink),
 		in:       make(map[*inStream]struct{}),
 		failures: make(map[string]failure),
+		perIP:    make(map[string]int),
 		ctx:      context.Background(),
 	}
 	if m.res == nil {
@@ -193,20 +195,33 @@ func (m *Manager) linkDone(l *outLink) {
 	}
 }
 
-// admit counts a new connection against MaxConnections.
-func (m *Manager) admit() bool {
+// admit counts a new connection against MaxConnections and, for an incoming one (ip not
+// ""), against MaxConnectionsPerIP: one address cannot take every slot with streams that
+// never authenticate.
+func (m *Manager) admit(ip string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopping || m.conns >= m.cfg.Limits.MaxConnections {
 		return false
 	}
+	if ip != "" {
+		if m.perIP[ip] >= m.cfg.Limits.MaxConnectionsPerIP {
+			return false
+		}
+		m.perIP[ip]++
+	}
 	m.conns++
 	return true
 }
 
-func (m *Manager) release() {
+func (m *Manager) release(ip string) {
 	m.mu.Lock()
 	m.conns--
+	if ip != "" {
+		if m.perIP[ip]--; m.perIP[ip] <= 0 {
+			delete(m.perIP, ip)
+		}
+	}
 	m.mu.Unlock()
 }
 
@@ -248,13 +263,15 @@ func (m *Manager) accept(ctx context.Context, ln net.Listener, directTLS bool) e
 			}
 			return fmt.Errorf("s2s: accept: %w", err)
 		}
-		if !m.admit() {
+		ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
+		if !m.admit(ip) {
+			m.log.Warn("s2s connection refused: too many", "remote", nc.RemoteAddr().String())
 			nc.Close()
 			continue
 		}
 		s := newInStream(m, nc)
 		m.wg.Go(func() {
-			defer m.release()
+			defer m.release(ip)
 			s.serve(ctx, directTLS)
 		})
 	}

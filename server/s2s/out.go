@@ -64,11 +64,11 @@ func (l *outLink) enqueue(ctx context.Context, st *stanza.Element) {
 // run connects, then writes queued stanzas until the link is idle, fails or the server
 // stops.
 func (l *outLink) run(ctx context.Context) {
-	if !l.m.admit() {
+	if !l.m.admit("") {
 		l.fail(ctx, errors.New("too many server-to-server connections"))
 		return
 	}
-	defer l.m.release()
+	defer l.m.release("")
 	cctx, cancel := context.WithTimeout(ctx, l.m.cfg.Limits.ConnectTimeout)
 	st, err := l.connect(cctx)
 	timedOut := errors.Is(cctx.Err(), context.DeadlineExceeded)

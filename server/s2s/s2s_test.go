@@ -8,7 +8,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -374,4 +376,39 @@ func TestUnlink(t *testing.T) {
 	}
 	send(a, message("alice@a.test", "bob@b.test", "two"))
 	b.router.wait(t, "the second message", func() bool { return len(b.router.routed) == 2 })
+}
+
+func TestIncomingLimitPerIP(t *testing.T) {
+	ca := newTestCA(t)
+	b := newBox(t, "b.test", ca.leaf(t, "b.test"), ca.pool, RequireValidCert)
+	b.m.mu.Lock() // admit reads the limit under mu
+	b.m.cfg.Limits.MaxConnectionsPerIP = 2
+	b.m.mu.Unlock()
+	var conns []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", b.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		defer c.Close()
+	}
+	// The third from the same address is closed at once, before any byte.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", b.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		_, err = c.Read(make([]byte, 1))
+		c.Close()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("third connection not refused: %v", err)
+		}
+	}
+	_ = conns
 }
