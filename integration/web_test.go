@@ -182,6 +182,15 @@ func TestWebAdminInviteFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("invite-register")),
 	)
 	screenshot(t, guest, "invite")
+	// Invitations are mostly opened on phones: the page must fit a 360-pixel screen
+	// without sideways scrolling.
+	browse(t, guest, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("invite-register")))
+	width, err := chromedp.Run(guest, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
+	if err != nil || width > 360 {
+		t.Errorf("invitation page on a phone: %d pixels wide (%v), want at most 360", width, err)
+	}
+	screenshot(t, guest, "invite-phone")
+	browse(t, guest, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 	browse(t, guest, "register through the invitation",
 		chromedp.SendKeys(chromedp.ID("reg-user"), "Dave"),
 		chromedp.SendKeys(chromedp.ID("reg-password"), "dave-secret-1"),
