@@ -209,8 +209,8 @@ func compareLinks(a, b s2s.LinkInfo) int {
 }
 
 // DeletePeer removes a configured peer. Admins only. Errors wrap ErrNoPeer, or ErrInvalid
-// for a malformed domain. Links open with the peer stay until they close; no new one is
-// made unless federation is open or the config file lists the peer.
+// for a malformed domain. Links open with the peer are closed; no new one is made unless
+// federation is open or the config file lists the peer.
 func (s *Service) DeletePeer(ctx context.Context, domain string) error {
 	by, err := s.authorize(ctx, "delete peer")
 	if err != nil {

@@ -52,7 +52,8 @@ func TestNoSession(t *testing.T) {
 					t.Errorf("redirect to %q, want /login", r.location())
 				}
 			} else {
-				r = c.post(path, url.Values{"user": {e.alice}, "jid": {e.alice + "/phone"}, "confirm": {"yes"}})
+				r = c.post(path, url.Values{"user": {e.alice}, "jid": {e.alice + "/phone"}, "confirm": {"yes"},
+					"domain": {"other.example.net"}, "component": {"irc.example.org"}})
 				wantStatus(t, r, http.StatusForbidden, pattern)
 			}
 			noCallsBut(t, e.fake, pattern)
@@ -78,6 +79,7 @@ func TestNonAdminRefused(t *testing.T) {
 					"user": {e.boss}, "name": {"x"}, "password": {"long-enough-pw"}, "jid": {e.boss + "/pc"},
 					"disabled": {"true"}, "admin": {"false"}, "confirm": {"yes"}, "token": {"T"},
 					"valid_days": {"7"}, "uses": {"1"}, "registration": {"open"}, "retention_days": {"30"},
+					"domain": {"other.example.net"}, "component": {"irc.example.org"},
 				})
 			}
 			wantStatus(t, r, http.StatusForbidden, pattern)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"xmppbox/admin"
+	"xmppbox/server/s2s"
 )
 
 // Backend is what the web page needs of the control plane; *admin.Service satisfies it.
@@ -12,7 +13,7 @@ import (
 // that account's rights itself. The public calls (Authenticate, LookupInvite, RedeemInvite,
 // CA) carry no account. Errors follow package admin: admin.ErrForbidden, admin.ErrInvalid,
 // admin.ErrBadLogin, admin.ErrNoRooms, and fs.ErrNotExist or fs.ErrExist for a missing or
-// duplicate thing.
+// duplicate thing (admin.ErrNoPeer, admin.ErrComponentExists and the like wrap those).
 type Backend interface {
 	// Accounts.
 	Authenticate(ctx context.Context, nameOrJID, password string) (admin.User, error)
@@ -49,4 +50,15 @@ type Backend interface {
 	ListRooms(ctx context.Context) ([]admin.Room, error)
 	CreateRoom(ctx context.Context, name, owner string) (admin.Room, error)
 	DestroyRoom(ctx context.Context, name, reason string) (string, error)
+
+	// Federation: the other servers this box links with (admin.PeerStatus lists the
+	// configured ones and those with links), and the external components (XEP-0114), such
+	// as gateways, that serve domains of their own. AddPeer replaces the configuration of
+	// a domain that has one.
+	ListPeers(ctx context.Context) ([]admin.PeerStatus, error)
+	AddPeer(ctx context.Context, c s2s.PeerConfig) (s2s.PeerConfig, error)
+	DeletePeer(ctx context.Context, domain string) error
+	ListComponents(ctx context.Context) ([]admin.Component, error)
+	AddComponent(ctx context.Context, domain, secret string) (string, error)
+	DeleteComponent(ctx context.Context, domain string) (string, error)
 }

@@ -27,6 +27,7 @@ func TestCSRFRefused(t *testing.T) {
 			"name": {"room"}, "jid": {e.alice + "/phone"}, "disabled": {"true"}, "admin": {"true"},
 			"confirm": {"yes"}, "token": {"T"}, "valid_days": {"7"}, "uses": {"1"},
 			"registration": {"open"}, "retention_days": {"30"},
+			"domain": {"other.example.net"}, "component": {"irc.example.org"},
 		}
 	}
 	cases := []struct {

@@ -1,7 +1,7 @@
 // Package webadmin is xmppbox's built-in web page: server-rendered HTML for administrators
-// (dashboard, accounts, sessions, invitations, chat rooms, settings), a self-service page
-// for every account, the public invitation landing page (XEP-0401 §4) and the download of
-// the box's certificate authority.
+// (dashboard, accounts, sessions, invitations, chat rooms, federation peers and gateways,
+// settings), a self-service page for every account, the public invitation landing page
+// (XEP-0401 §4) and the download of the box's certificate authority.
 //
 // It talks only to a [Backend], which *admin.Service satisfies; it never reaches the store
 // or the server. Every call carries admin.AsUser for the logged-in account, so the Backend

@@ -2,14 +2,16 @@ package webadmin
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"xmppbox/server/s2s"
 
 	"xmppbox/admin"
+	"xmppbox/server/s2s"
 )
 
 // fakeBackend is an in-memory Backend. Like admin.Service it enforces who may do what,
@@ -17,7 +19,7 @@ import (
 // records every call, so tests can check that the web layer refused a request before
 // asking it.
 type fakeBackend struct {
-	links  []s2s.LinkInfo // server-to-server links Status reports
+	links  []s2s.LinkInfo // server-to-server links Status and ListPeers report
 	domain string
 	now    func() time.Time
 
@@ -32,6 +34,9 @@ type fakeBackend struct {
 	ca       admin.CAInfo
 	calls    []fakeCall
 	nextTok  int
+	peers    map[string]s2s.PeerConfig // by domain
+	comps    map[string]string         // secret by domain
+	compsOn  map[string]bool           // connected components
 }
 
 type fakeUser struct {
@@ -51,6 +56,9 @@ func newFakeBackend(domain string, now func() time.Time) *fakeBackend {
 		users:    make(map[string]*fakeUser),
 		invites:  make(map[string]admin.Invite),
 		rooms:    make(map[string]admin.Room),
+		peers:    make(map[string]s2s.PeerConfig),
+		comps:    make(map[string]string),
+		compsOn:  make(map[string]bool),
 		settings: admin.Settings{Registration: admin.RegistrationInvite, MAMRetention: 30 * 24 * time.Hour},
 		ca: admin.CAInfo{
 			PEM:         []byte("-----BEGIN CERTIFICATE-----\nTUlJ\n-----END CERTIFICATE-----\n"),
@@ -567,4 +575,174 @@ func (f *fakeBackend) DestroyRoom(ctx context.Context, name, reason string) (str
 	}
 	delete(f.rooms, name)
 	return name, nil
+}
+
+// peerDomain normalises a peer's domain roughly as the Service does. f.mu need not be held.
+func (f *fakeBackend) peerDomain(domain string) (string, error) {
+	d := strings.TrimSuffix(strings.ToLower(domain), ".")
+	switch {
+	case d == "" || strings.ContainsAny(d, "@/ "):
+		return "", fmt.Errorf("%w peer domain %q", admin.ErrInvalid, domain)
+	case d == f.domain:
+		return "", fmt.Errorf("%w peer %s: it is this server's own domain", admin.ErrInvalid, d)
+	}
+	return d, nil
+}
+
+// checkCAPEM accepts PEM text of certificates only, like the Service.
+func checkCAPEM(text string) error {
+	rest, n := []byte(text), 0
+	for {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return fmt.Errorf("%w peer CA: it holds a PEM block of type %q; give only certificates", admin.ErrInvalid, b.Type)
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return fmt.Errorf("%w peer CA: certificate %d: %v", admin.ErrInvalid, n+1, err)
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("%w peer CA: no PEM certificate in it", admin.ErrInvalid)
+	}
+	return nil
+}
+
+func (f *fakeBackend) ListPeers(ctx context.Context) ([]admin.PeerStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "ListPeers")
+	if err := f.authorize(ctx, "list peers"); err != nil {
+		return nil, err
+	}
+	links := map[string][]s2s.LinkInfo{}
+	for _, l := range f.links {
+		links[l.Remote] = append(links[l.Remote], l)
+	}
+	var out []admin.PeerStatus
+	for d, c := range f.peers {
+		out = append(out, admin.PeerStatus{PeerConfig: c, Configured: true, Links: links[d]})
+		delete(links, d)
+	}
+	for d, l := range links {
+		out = append(out, admin.PeerStatus{PeerConfig: s2s.PeerConfig{Domain: d}, Links: l})
+	}
+	slices.SortFunc(out, func(a, b admin.PeerStatus) int { return strings.Compare(a.Domain, b.Domain) })
+	return out, nil
+}
+
+func (f *fakeBackend) AddPeer(ctx context.Context, c s2s.PeerConfig) (s2s.PeerConfig, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "AddPeer")
+	if err := f.authorize(ctx, "add peer"); err != nil {
+		return s2s.PeerConfig{}, err
+	}
+	var err error
+	if c.Domain, err = f.peerDomain(c.Domain); err != nil {
+		return s2s.PeerConfig{}, err
+	}
+	if c.Addr != "" {
+		if err := s2s.CheckAddr(c.Addr); err != nil {
+			return s2s.PeerConfig{}, fmt.Errorf("%w peer %w", admin.ErrInvalid, err)
+		}
+	}
+	if c.CAPEM != "" {
+		if err := checkCAPEM(c.CAPEM); err != nil {
+			return s2s.PeerConfig{}, err
+		}
+	}
+	if _, err := c.Peer(); err != nil {
+		return s2s.PeerConfig{}, fmt.Errorf("%w %v", admin.ErrInvalid, err)
+	}
+	f.peers[c.Domain] = c
+	return c, nil
+}
+
+func (f *fakeBackend) DeletePeer(ctx context.Context, domain string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "DeletePeer")
+	if err := f.authorize(ctx, "delete peer"); err != nil {
+		return err
+	}
+	d, err := f.peerDomain(domain)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.peers[d]; !ok {
+		return fmt.Errorf("%s: %w", d, admin.ErrNoPeer)
+	}
+	delete(f.peers, d)
+	return nil
+}
+
+// componentDomain checks a component's domain roughly as the Service does. f.mu need not
+// be held.
+func (f *fakeBackend) componentDomain(domain string) (string, error) {
+	d := strings.ToLower(domain)
+	switch {
+	case d == "" || strings.ContainsAny(d, "@/ "):
+		return "", fmt.Errorf("%w component domain %q", admin.ErrInvalid, domain)
+	case !strings.Contains(d, "."):
+		return "", fmt.Errorf("%w component domain %q: give a name with a dot, such as gw.%s", admin.ErrInvalid, domain, f.domain)
+	case d == f.domain || d == "conference."+f.domain:
+		return "", fmt.Errorf("%w component domain %s: it is this server's own", admin.ErrInvalid, d)
+	}
+	return d, nil
+}
+
+func (f *fakeBackend) ListComponents(ctx context.Context) ([]admin.Component, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "ListComponents")
+	if err := f.authorize(ctx, "list components"); err != nil {
+		return nil, err
+	}
+	out := []admin.Component{}
+	for d := range f.comps {
+		out = append(out, admin.Component{Domain: d, Connected: f.compsOn[d]})
+	}
+	slices.SortFunc(out, func(a, b admin.Component) int { return strings.Compare(a.Domain, b.Domain) })
+	return out, nil
+}
+
+func (f *fakeBackend) AddComponent(ctx context.Context, domain, secret string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "AddComponent")
+	if err := f.authorize(ctx, "add component"); err != nil {
+		return "", err
+	}
+	d, err := f.componentDomain(domain)
+	if err != nil {
+		return "", err
+	}
+	if len(secret) < admin.MinComponentSecretBytes {
+		return "", fmt.Errorf("%w secret: it has %d bytes", admin.ErrInvalid, len(secret))
+	}
+	if _, ok := f.comps[d]; ok {
+		return "", fmt.Errorf("%s: %w", d, admin.ErrComponentExists)
+	}
+	f.comps[d] = secret
+	return d, nil
+}
+
+func (f *fakeBackend) DeleteComponent(ctx context.Context, domain string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "DeleteComponent")
+	if err := f.authorize(ctx, "delete component"); err != nil {
+		return "", err
+	}
+	d := strings.ToLower(domain)
+	if _, ok := f.comps[d]; !ok {
+		return "", fmt.Errorf("%s: %w", d, admin.ErrNoComponent)
+	}
+	delete(f.comps, d)
+	delete(f.compsOn, d)
+	return d, nil
 }

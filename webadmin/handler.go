@@ -28,7 +28,9 @@ type Options struct {
 const (
 	defaultIdleTimeout = 30 * time.Minute
 	maxSessionAge      = 12 * time.Hour
-	// maxBodyBytes bounds every request body: the largest form is a few hundred bytes.
+	// maxBodyBytes bounds every request body. Most forms are a few hundred bytes; the
+	// largest holds a peer's CA certificates in PEM, 2.2 KiB each once form-encoded for a
+	// 4096-bit RSA CA, so about thirty fit.
 	maxBodyBytes = 64 << 10
 )
 
@@ -158,6 +160,11 @@ func (h *Handler) routes() []route {
 		{"GET /rooms", adminOnly, h.roomsPage},
 		{"POST /rooms/create", adminOnly, h.roomCreate},
 		{"POST /rooms/destroy", adminOnly, h.roomDestroy},
+		{"GET /federation", adminOnly, h.federationPage},
+		{"POST /federation/peers/add", adminOnly, h.peerAdd},
+		{"POST /federation/peers/delete", adminOnly, h.peerDelete},
+		{"POST /federation/components/add", adminOnly, h.componentAdd},
+		{"POST /federation/components/delete", adminOnly, h.componentDelete},
 		{"GET /settings", adminOnly, h.settingsPage},
 		{"POST /settings", adminOnly, h.settingsSave},
 	}

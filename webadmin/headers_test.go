@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"xmppbox/server/s2s"
 )
 
 // TestSecurityHeaders: every response, page or not, error or not, carries the headers.
@@ -79,7 +81,7 @@ func TestNoScriptNoInlineStyle(t *testing.T) {
 	inv, _ := e.fake.CreateInvite(actAs(t.Context(), e.boss), inviteReq(1))
 	e.fake.history = sampleHour(e.clock.Now())
 	c := e.adminClient()
-	paths := []string{"/", "/users", "/sessions", "/invites", "/rooms", "/settings", "/certificates", "/me", "/login", "/invite/" + inv.Token}
+	paths := []string{"/", "/users", "/sessions", "/invites", "/rooms", "/federation", "/settings", "/certificates", "/me", "/login", "/invite/" + inv.Token}
 	for _, p := range paths {
 		body := strings.ToLower(c.get(p).body)
 		for _, bad := range []string{"<script", "style=", "<style", "javascript:", "src=\"http", "href=\"//"} {
@@ -101,7 +103,9 @@ func TestLabels(t *testing.T) {
 	inv, _ := e.fake.CreateInvite(actAs(t.Context(), e.boss), inviteReq(1))
 	e.fake.addSession(e.alice+"/phone", "203.0.113.5:5222")
 	c := e.adminClient()
-	for _, p := range []string{"/users", "/invites", "/rooms", "/settings", "/me", "/login", "/invite/" + inv.Token} {
+	e.fake.peers["other.test"] = s2s.PeerConfig{Domain: "other.test"}
+	e.fake.comps["irc.example.org"] = "0123456789abcdef0123"
+	for _, p := range []string{"/users", "/invites", "/rooms", "/federation", "/settings", "/me", "/login", "/invite/" + inv.Token} {
 		body := c.get(p).body
 		for _, id := range inputIDs(body) {
 			if !strings.Contains(body, `for="`+id+`"`) {
@@ -111,11 +115,11 @@ func TestLabels(t *testing.T) {
 	}
 }
 
-// inputIDs returns the ids of the visible inputs and selects in body.
+// inputIDs returns the ids of the visible inputs, selects and text areas in body.
 func inputIDs(body string) []string {
 	var ids []string
 	for _, tag := range strings.Split(body, "<")[1:] {
-		if !strings.HasPrefix(tag, "input ") && !strings.HasPrefix(tag, "select ") {
+		if !strings.HasPrefix(tag, "input ") && !strings.HasPrefix(tag, "select ") && !strings.HasPrefix(tag, "textarea ") {
 			continue
 		}
 		if strings.Contains(tag, `type="hidden"`) || strings.Contains(tag, " hidden>") {

@@ -86,6 +86,7 @@ func (p page) NavItems() []navItem {
 			navItem{Path: "/sessions", Label: "Sessions"},
 			navItem{Path: "/invites", Label: "Invitations"},
 			navItem{Path: "/rooms", Label: "Rooms"},
+			navItem{Path: "/federation", Label: "Federation"},
 			navItem{Path: "/settings", Label: "Settings"},
 		)
 	} else if p.Viewer.MayInvite {
