@@ -244,3 +244,43 @@ func TestWebAdminInviteFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("login")),
 	)
 }
+
+// TestWebAdminGateway: the admin adds a gateway (component) on the Federation page, and a
+// component logs in with the secret the page showed once.
+func TestWebAdminGateway(t *testing.T) {
+	srv := startServer(t, serverOpts{})
+	addr := webAddr(t, srv)
+	_, port, _ := strings.Cut(addr, ":")
+	base := "https://" + srv.Domain + ":" + port
+	ctx := newBrowser(t, srv, addr)
+	gw := "irc." + srv.Domain
+
+	browse(t, ctx, "log in and add a gateway",
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login-user"), adminName),
+		chromedp.SendKeys(chromedp.ID("login-password"), adminPassword),
+		chromedp.Submit(chromedp.ID("login-password")),
+		chromedp.WaitVisible(chromedp.ID("stat-users")),
+		chromedp.Navigate(base+"/federation"),
+		chromedp.WaitVisible(chromedp.ID("add-component")),
+		chromedp.SendKeys(chromedp.ID("component-domain"), gw),
+		chromedp.Submit(chromedp.ID("component-domain")),
+		chromedp.WaitVisible(chromedp.ID("component-secret")),
+	)
+	screenshot(t, ctx, "federation")
+	secret := strings.TrimSpace(text(t, ctx, "#component-secret-value"))
+	if len(secret) < 16 {
+		t.Fatalf("secret shown: %q", secret)
+	}
+	comp := dialComponent(t, srv, gw, secret)
+	comp.Close(t)
+
+	browse(t, ctx, "the gateway is listed", chromedp.Navigate(base+"/federation"), chromedp.WaitVisible(chromedp.ID("components")))
+	if got := text(t, ctx, "#components"); !strings.Contains(got, gw) {
+		t.Errorf("components table: %q", got)
+	}
+	if shown, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.getElementById('component-secret') !== null")); err != nil || shown {
+		t.Errorf("the secret is shown again (%v)", err)
+	}
+}
