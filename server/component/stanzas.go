@@ -24,7 +24,7 @@ func (c *conn) readStanzas(ctx context.Context) error {
 		default:
 			return &stanza.StreamError{Condition: stanza.UnsupportedStanzaType}
 		}
-		toClientNS(el)
+		el.Rename(NS, stanza.NSClient) // the namespace of stanzas inside the server
 		if err := c.checkFrom(el); err != nil {
 			return err
 		}
@@ -62,17 +62,4 @@ func (c *conn) refuse(el *stanza.Element, e stanza.Error) {
 		reply.Set("from", c.srv.cfg.Domain.String())
 	}
 	c.Send(reply)
-}
-
-// toClientNS moves el and its descendants from jabber:component:accept to jabber:client,
-// the namespace of stanzas inside the server; other namespaces stay as they are.
-func toClientNS(el *stanza.Element) {
-	if el.Name.Space == NS {
-		el.Name.Space = stanza.NSClient
-	}
-	for _, n := range el.Children {
-		if child, ok := n.(*stanza.Element); ok && child != nil {
-			toClientNS(child)
-		}
-	}
 }

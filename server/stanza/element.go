@@ -195,18 +195,11 @@ func (e *Element) String() string {
 	return string(e.AppendXML(nil, NSClient))
 }
 
-// Renamed returns a deep copy of e in which every element in namespace from is in
-// namespace to instead. Server-to-server and component streams carry stanzas in
-// jabber:server and jabber:component:accept; inside the server they are jabber:client, so
-// the modules see one namespace whatever stream a stanza came on.
-func (e *Element) Renamed(from, to string) *Element {
-	c := e.Copy()
-	c.rename(from, to)
-	return c
-}
-
 // Rename moves e and its descendants from namespace from to namespace to, in place: for
-// an element just parsed, which nothing else holds yet.
+// an element just parsed, which nothing else holds yet. Server-to-server and component
+// streams carry stanzas in jabber:server and jabber:component:accept; inside the server
+// they are jabber:client, so the modules see one namespace whatever stream a stanza came
+// on.
 func (e *Element) Rename(from, to string) { e.rename(from, to) }
 
 func (e *Element) rename(from, to string) {
