@@ -446,8 +446,6 @@ func (m *Manager) verifyAt(ctx context.Context, t target, receiving, originating
 	}
 }
 
-func parseDomainJID(s string) (jid.JID, error) { return jid.Parse(s) }
-
 // adopt makes this bidirectional stream the link for our stanzas to remote, unless a link
 // to it is already up or being set up (XEP-0288 §2.2).
 func (s *inStream) adopt(remote, how string) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"xmppbox/server/stanza"
+
+	"mellium.im/xmpp/jid"
 )
 
 // outLink is the stream from a local domain to a remote one. Stanzas queue while it is
@@ -166,7 +168,7 @@ func (l *outLink) finish(ctx context.Context, st *stream, e *stanza.StreamError,
 	st.close(e)
 	l.log.LogAttrs(ctx, slog.LevelInfo, "s2s link closed", slog.String("why", why))
 	for _, el := range left {
-		to, err := parseDomainJID(el.Get("to"))
+		to, err := jid.Parse(el.Get("to"))
 		if err != nil {
 			continue
 		}
