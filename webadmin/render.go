@@ -26,6 +26,18 @@ var pages = parsePages()
 // formError is the argument of the "formerror" template.
 type formError struct{ ID, Text string }
 
+// confirmForm is the argument of the "confirm" template: a destructive action behind a
+// disclosure and a confirmation checkbox, for one row of a table.
+type confirmForm struct {
+	Action       string // the POST route
+	Field, Value string // the hidden field naming the row's object
+	Name         string // how the object is shown
+	ID           string // of the checkbox, unique on the page
+	Verb         string // the button: "Delete", "Destroy"
+	Confirm      string // the checkbox's label
+	CSRF         string
+}
+
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"when":     func(t time.Time) string { return t.Format("2 Jan 2006, 15:04 MST") },
@@ -34,6 +46,9 @@ func parsePages() map[string]*template.Template {
 		"roomName": roomName,
 		"errorFor": func(errs map[string]string, id string) formError {
 			return formError{ID: id, Text: errs[id]}
+		},
+		"confirm": func(action, field, value, name, id, verb, confirm, csrf string) confirmForm {
+			return confirmForm{Action: action, Field: field, Value: value, Name: name, ID: id, Verb: verb, Confirm: confirm, CSRF: csrf}
 		},
 	}
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/_*.html"))
