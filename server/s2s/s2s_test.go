@@ -409,3 +409,33 @@ func TestIncomingLimitPerIP(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledPeerTimesOut: a peer that accepts the connection and then says nothing makes
+// the link time out, and the queued stanzas bounce with remote-server-timeout.
+func TestStalledPeerTimesOut(t *testing.T) {
+	ca := newTestCA(t)
+	a := newBox(t, "a.test", ca.leaf(t, "a.test"), ca.pool, RequireValidCert)
+	a.m.mu.Lock()
+	a.m.cfg.Limits.ConnectTimeout = 300 * time.Millisecond
+	a.m.mu.Unlock()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent
+		}
+	}()
+	a.peers["mute.test"] = Peer{Domain: "mute.test", Addr: ln.Addr().String()}
+	send(a, message("alice@a.test", "bob@mute.test", "hello?"))
+	a.router.wait(t, "the bounce", func() bool { return len(a.router.bounced) == 1 })
+	if c := a.router.bounced[0]; c != stanza.RemoteServerTimeout {
+		t.Errorf("bounced with %s, want remote-server-timeout", c)
+	}
+}
