@@ -9,6 +9,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"xmppbox/admin/apitype"
 )
 
 // TestUserCommandsWhileRunning: `xmppbox user ...` reaches the running server through its
@@ -181,4 +184,54 @@ func TestInitRefusesExistingDataDir(t *testing.T) {
 	if err != nil || !bytes.Equal(after, srv.CAPEM) {
 		t.Errorf("the CA changed or vanished after a refused init (err %v)", err)
 	}
+}
+
+// TestStatusCommand: `xmppbox status` reports the running server's figures, including a
+// federation link, and fails with status 1 once the server is stopped.
+func TestStatusCommand(t *testing.T) {
+	a, b := federatedPair(t)
+	alice := onlineUsers(t, a, "alice")[0]
+	b.AddUser(t, "bob", "pw-bob")
+	alice.Send(t, `<message to='%s' type='chat'><body>hi</body></message>`, b.JID("bob"))
+	alice.Ping(t)
+
+	out, errOut, err := a.CLI(t, "", "status", "--json")
+	if err != nil {
+		t.Fatalf("status --json: %v\n%s", err, errOut)
+	}
+	var st apitype.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	if st.Domain != a.Domain || st.Users != 2 || st.OnlineUsers != 1 || st.Connections < 1 || st.Started.IsZero() || st.CertExpiry.IsZero() {
+		t.Errorf("status = %+v", st)
+	}
+	// The message to b went over a link once b answered; the link shows soon after.
+	deadline := time.Now().Add(stanzaWait)
+	for !hasLink(st.Links, b.Domain) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		out, _, _ = a.CLI(t, "", "status", "--json")
+		st = apitype.Status{}
+		json.Unmarshal([]byte(out), &st)
+	}
+	if !hasLink(st.Links, b.Domain) {
+		t.Errorf("status links = %+v, want one to %s", st.Links, b.Domain)
+	}
+	if out, _, err := a.CLI(t, "", "status"); err != nil || !strings.Contains(out, "online users:") || !strings.Contains(out, "link "+b.Domain) {
+		t.Errorf("status: %v\n%s", err, out)
+	}
+
+	a.Stop(t)
+	if _, errOut, err := a.CLI(t, "", "status"); err == nil || !strings.Contains(errOut, "not running") {
+		t.Errorf("status of a stopped server: err %v, stderr %q", err, errOut)
+	}
+}
+
+func hasLink(links []apitype.Link, remote string) bool {
+	for _, l := range links {
+		if l.Remote == remote && l.LastError == "" {
+			return true
+		}
+	}
+	return false
 }

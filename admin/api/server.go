@@ -205,7 +205,10 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := apitype.Status{Domain: st.Domain, Version: admin.Version(), Users: st.Users, Sessions: []apitype.Session{}}
+	out := apitype.Status{Domain: st.Domain, Version: admin.Version(), Users: st.Users, Sessions: []apitype.Session{},
+		Started: st.Started.UTC(), OnlineUsers: st.OnlineUsers, Connections: st.Connections,
+		StanzasPerSecond: st.StanzasPerSecond, AuthFailures: st.AuthFailures, StoreBytes: st.StoreBytes,
+		CertExpiry: st.CertExpiry.UTC(), Links: PeerJSON(admin.PeerStatus{Links: st.Links}).Links}
 	for _, ss := range st.Sessions {
 		out.Sessions = append(out.Sessions, apitype.Session{JID: ss.JID, Remote: ss.Remote, Since: ss.Since})
 	}

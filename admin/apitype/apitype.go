@@ -94,6 +94,15 @@ type Status struct {
 	Version  string    `json:"version"`
 	Users    int       `json:"users"`
 	Sessions []Session `json:"sessions"` // never null
+
+	Started          time.Time `json:"started,omitzero"`
+	OnlineUsers      int       `json:"online_users"`
+	Connections      int       `json:"connections"`        // client connections, authenticated or not
+	StanzasPerSecond float64   `json:"stanzas_per_second"` // received from clients, over the last minute
+	AuthFailures     uint64    `json:"auth_failures"`      // since the server started
+	StoreBytes       int64     `json:"store_bytes"`        // 0 when unknown
+	CertExpiry       time.Time `json:"cert_expiry,omitzero"`
+	Links            []Link    `json:"links"` // server-to-server links and recent failures; never null
 }
 
 // Session is one connected resource.

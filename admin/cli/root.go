@@ -72,6 +72,7 @@ Start with "xmppbox init" (or just "xmppbox serve", which sets up a "localhost" 
 		newUserCmd(e),
 		newInviteCmd(e),
 		newPeerCmd(e),
+		newStatusCmd(e),
 		newRoomCmd(e),
 		newComponentCmd(e),
 		newCertCmd(e),
