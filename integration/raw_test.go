@@ -26,7 +26,8 @@ import (
 //	HEADER        the server has sent its stream header on the current stream
 //	CLOSED        the server sends </stream:stream> and closes the connection
 //
-// Substitutions: {domain}; {stream} (a client stream header to the domain);
+// Substitutions: {domain}; {stream} (a client stream header to the domain); {s2sstream} (a
+// server stream header from peer.example);
 // {repeat:N:text} (text N times); {plain:user:password} (a base64 SASL PLAIN response).
 // The account alice (password alice-pw-1) exists.
 func TestRawTranscripts(t *testing.T) {
@@ -47,13 +48,35 @@ func TestRawTranscripts(t *testing.T) {
 	}
 }
 
+// TestRawS2STranscripts replays testdata/s2s/*.xml against the s2s listener, playing a
+// server that is not a configured peer ({s2sstream}: a jabber:server header from
+// peer.example): what it may do before authenticating, and what it is refused.
+func TestRawS2STranscripts(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("testdata", "s2s", "*.xml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts in testdata/s2s/ (%v)", err)
+	}
+	srv := startServer(t, serverOpts{})
+	addr := s2sAddr(t, srv)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".xml"), func(t *testing.T) {
+			runTranscriptAt(t, srv, file, addr)
+		})
+	}
+}
+
 func runTranscript(t *testing.T, srv *Server, file string) {
+	runTranscriptAt(t, srv, file, srv.C2S)
+}
+
+func runTranscriptAt(t *testing.T, srv *Server, file, addr string) {
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	c := dialRaw(t, srv)
+	c := dialRawAt(t, srv, addr)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for lineNo := 1; sc.Scan(); lineNo++ {
@@ -104,7 +127,7 @@ func runTranscript(t *testing.T, srv *Server, file string) {
 	}
 }
 
-var substRE = regexp.MustCompile(`\{(domain|stream|repeat:\d+:[^}]*|plain:[^:}]+:[^}]*)\}`)
+var substRE = regexp.MustCompile(`\{(domain|stream|s2sstream|repeat:\d+:[^}]*|plain:[^:}]+:[^}]*)\}`)
 
 func substitute(t *testing.T, srv *Server, s string) string {
 	return substRE.ReplaceAllStringFunc(s, func(m string) string {
@@ -114,6 +137,9 @@ func substitute(t *testing.T, srv *Server, s string) string {
 			return srv.Domain
 		case body == "stream":
 			return streamHeader(srv.Domain)
+		case body == "s2sstream":
+			return "<?xml version='1.0'?><stream:stream from='peer.example' to='" + srv.Domain +
+				"' xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
 		case strings.HasPrefix(body, "repeat:"):
 			parts := strings.SplitN(body, ":", 3)
 			n, err := strconv.Atoi(parts[1])

@@ -28,9 +28,16 @@ type rawConn struct {
 // dialRaw opens a plain TCP connection to the server's c2s listener.
 func dialRaw(t *testing.T, srv *Server) *rawConn {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", srv.C2S, dialTimeout)
+	return dialRawAt(t, srv, srv.C2S)
+}
+
+// dialRawAt connects to one of srv's listeners: c2s, or s2s for transcripts that play
+// another server.
+func dialRawAt(t *testing.T, srv *Server, addr string) *rawConn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
 	if err != nil {
-		t.Fatalf("connect %s: %v", srv.C2S, err)
+		t.Fatalf("connect %s: %v", addr, err)
 	}
 	c := &rawConn{t: t, srv: srv, conn: conn}
 	c.reset()

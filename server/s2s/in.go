@@ -256,6 +256,9 @@ func (s *inStream) saslExternal(auth *stanza.Element) (bool, error) {
 // answerVerify answers a receiving server that checks a key we gave out as the
 // originating server (XEP-0220 §2.3: we are the authoritative server).
 func (s *inStream) answerVerify(v *stanza.Element) error {
+	if s.st.tls == nil {
+		return &stanza.StreamError{Condition: stanza.StreamPolicyViolation, Text: "TLS first"}
+	}
 	receiving, originating, id := v.Get("from"), v.Get("to"), v.Get("id")
 	typ := "invalid"
 	if s.m.local[originating] && s.m.keys.check(receiving, originating, id, v.Text()) {
@@ -272,7 +275,10 @@ func (s *inStream) dialbackResult(ctx context.Context, r *stanza.Element) error 
 	answer := func(typ string, e *stanza.Error) error {
 		reply := stanza.New(nsDialback, "result", "from", receiving, "to", originating, "type", typ)
 		if e != nil {
-			reply.Append(e.Element())
+			// XEP-0220 §2.4: <error/> in the stream's namespace, jabber:server.
+			el := e.Element()
+			el.Rename(stanza.NSClient, NSServer)
+			reply.Append(el)
 		}
 		return s.st.write(reply.AppendXML(nil, NSServer))
 	}
@@ -321,6 +327,10 @@ func (s *inStream) dialbackResult(ctx context.Context, r *stanza.Element) error 
 
 // stanza routes a stanza from an authenticated remote domain to one of ours.
 func (s *inStream) stanza(ctx context.Context, el *stanza.Element) error {
+	if !s.authenticated() {
+		// RFC 6120 §4.9.3.12: stanzas before the stream is authenticated.
+		return &stanza.StreamError{Condition: stanza.StreamNotAuthorized, Text: "authenticate first"}
+	}
 	if se := s.m.inbound(ctx, el, func(d string) bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()

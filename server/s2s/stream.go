@@ -27,6 +27,9 @@ type stream struct {
 	id      string // our stream id (incoming) or the peer's (outgoing)
 	wmu     sync.Mutex
 	closed  bool // guarded by wmu
+	// headerSent: our header for the current stream went out (guarded by wmu); a stream
+	// error before it needs a header first (RFC 6120 §4.9.1.1).
+	headerSent bool
 	lastUse time.Time
 }
 
@@ -39,6 +42,9 @@ func newStream(nc net.Conn, limit int64) *stream {
 // reset starts reading a new stream on the current transport.
 func (s *stream) reset() {
 	s.r = xmlstream.NewReader(s.nc, xmlstream.Limits{MaxStanzaBytes: s.limit})
+	s.wmu.Lock()
+	s.headerSent = false
+	s.wmu.Unlock()
 }
 
 // startTLS replaces the transport with tc, whose handshake the caller runs.
@@ -81,9 +87,15 @@ func (s *stream) send(el *stanza.Element) error {
 // header writes our stream header. It declares the dialback prefix too: XEP-0220 §2.1
 // servers of old expect <db:result/> under that prefix declared on the stream.
 func (s *stream) header(from, to, id string) error {
-	h := xmlstream.AppendHeader(nil, xmlstream.Header{From: from, To: to, ID: id, Version: "1.0", NS: NSServer})
-	h = append(h[:len(h)-1], " xmlns:db='"+nsDialback+"'>"...)
-	return s.write(h)
+	s.wmu.Lock()
+	s.headerSent = true
+	s.wmu.Unlock()
+	return s.write(appendHeader(nil, from, to, id))
+}
+
+func appendHeader(dst []byte, from, to, id string) []byte {
+	h := xmlstream.AppendHeader(dst, xmlstream.Header{From: from, To: to, ID: id, Version: "1.0", NS: NSServer})
+	return append(h[:len(h)-1], " xmlns:db='"+nsDialback+"'>"...)
 }
 
 // close ends the stream with an optional stream error and closes the connection.
@@ -96,6 +108,9 @@ func (s *stream) close(e *stanza.StreamError) {
 	s.closed = true
 	var b []byte
 	if e != nil {
+		if !s.headerSent {
+			b = appendHeader(b, "", "", newStreamID())
+		}
 		b = e.AppendXML(b)
 	}
 	b = append(b, xmlstream.Close...)
