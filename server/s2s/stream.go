@@ -20,17 +20,17 @@ const writeTimeout = 30 * time.Second
 // stream is one TCP connection with another server, in either direction: the XML reader
 // of the current stream (renewed after STARTTLS and SASL) and serialized writes.
 type stream struct {
-	nc      net.Conn // TCP, or TLS once negotiated
-	tls     *tls.Conn
-	r       *xmlstream.Reader
-	limit   int64
-	id      string // our stream id (incoming) or the peer's (outgoing)
-	wmu     sync.Mutex
-	closed  bool // guarded by wmu
+	nc     net.Conn // TCP, or TLS once negotiated
+	tls    *tls.Conn
+	r      *xmlstream.Reader
+	limit  int64
+	id     string // our stream id (incoming) or the peer's (outgoing)
+	wmu    sync.Mutex
+	closed bool // guarded by wmu
 	// headerSent: our header for the current stream went out (guarded by wmu); a stream
 	// error before it needs a header first (RFC 6120 §4.9.1.1).
 	headerSent bool
-	lastUse time.Time
+	lastUse    time.Time
 }
 
 func newStream(nc net.Conn, limit int64) *stream {
