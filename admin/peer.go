@@ -51,6 +51,9 @@ var ErrNoPeer error = &kindError{"no such peer", fs.ErrNotExist}
 type PeerStatus struct {
 	s2s.PeerConfig
 	Configured bool // in the peer store
+	// FromFile: from the config file's [[peers]], not overridden by the store; such a
+	// peer is changed in the file, not with DeletePeer.
+	FromFile bool
 	// Links are the open links with the domain, outgoing first, and the last failure to
 	// link with it if it is recent; empty while the server is stopped.
 	Links []s2s.LinkInfo
@@ -182,12 +185,28 @@ func (s *Service) ListPeers(ctx context.Context) ([]PeerStatus, error) {
 			links[l.Remote] = append(links[l.Remote], l)
 		}
 	}
-	out := make([]PeerStatus, 0, len(configured)+len(links))
+	out := make([]PeerStatus, 0, len(configured)+len(s.staticPeers)+len(links))
 	for _, c := range configured {
-		out = append(out, PeerStatus{PeerConfig: c, Configured: true, Links: links[c.Domain]})
-		delete(links, c.Domain)
+		out = append(out, PeerStatus{PeerConfig: c, Configured: true})
 	}
+	for _, c := range s.staticPeers {
+		if !slices.ContainsFunc(configured, func(p s2s.PeerConfig) bool { return p.Domain == c.Domain }) {
+			out = append(out, PeerStatus{PeerConfig: c, FromFile: true})
+		}
+	}
+	// A peer covers its subdomains (its chat room service links as conference.DOMAIN):
+	// their links are listed under it, the closest one when peers nest.
 	for d, l := range links {
+		best := -1
+		for i, p := range out {
+			if (d == p.Domain || strings.HasSuffix(d, "."+p.Domain)) && (best < 0 || len(p.Domain) > len(out[best].Domain)) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			out[best].Links = append(out[best].Links, l...)
+			continue
+		}
 		out = append(out, PeerStatus{PeerConfig: s2s.PeerConfig{Domain: d}, Links: l})
 	}
 	slices.SortFunc(out, func(a, b PeerStatus) int { return strings.Compare(a.Domain, b.Domain) })

@@ -235,3 +235,42 @@ func TestPeersAuthorization(t *testing.T) {
 		})
 	}
 }
+
+// TestListPeersFileAndSubdomains: the config file's peers are listed (unless the store
+// overrides them), and links with a peer's subdomains are listed under the peer.
+func TestListPeersFileAndSubdomains(t *testing.T) {
+	store := peertest.NewMemPeers()
+	fed := peertest.Federation{
+		{Remote: "conference.b.example", Local: "example.org", TLSVersion: "TLS 1.3", Auth: "sasl-external"},
+		{Remote: "b.example", Local: "example.org", TLSVersion: "TLS 1.3", Auth: "sasl-external"},
+		{Remote: "rooms.file.example", Local: "example.org", Incoming: true, TLSVersion: "TLS 1.3", Auth: "dialback"},
+		{Remote: "stranger.example", Local: "example.org", TLSVersion: "TLS 1.2", Auth: "dialback"},
+	}
+	s := newPeerService(t, store, fed)
+	s.staticPeers = []s2s.PeerConfig{{Domain: "file.example", Addr: "10.0.0.9:5269"}, {Domain: "b.example", Addr: "10.0.0.8:5269"}}
+	op := AsOperator(t.Context())
+	if _, err := s.AddPeer(op, s2s.PeerConfig{Domain: "b.example", Addr: "10.0.0.2:5269"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.ListPeers(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		domain, addr         string
+		configured, fromFile bool
+		links                int
+	}
+	var got []row
+	for _, p := range l {
+		got = append(got, row{p.Domain, p.Addr, p.Configured, p.FromFile, len(p.Links)})
+	}
+	want := []row{
+		{"b.example", "10.0.0.2:5269", true, false, 2},
+		{"file.example", "10.0.0.9:5269", false, true, 1},
+		{"stranger.example", "", false, false, 1},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ListPeers = %+v, want %+v", got, want)
+	}
+}

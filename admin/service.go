@@ -11,6 +11,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"xmppbox/server/s2s"
 	"xmppbox/server/sasl"
 )
 
@@ -44,8 +45,10 @@ type Config struct {
 	// Peers stores the federation peers added with the CLI or the API; nil: AddPeer and
 	// DeletePeer fail. Federation is the running server's server-to-server links; nil
 	// when the CLI works on the store directly or federation is off (peers show no links).
-	Peers      PeerStore
-	Federation Federation
+	Peers PeerStore
+	// StaticPeers are the config file's [[peers]], listed by ListPeers with FromFile.
+	StaticPeers []s2s.PeerConfig
+	Federation  Federation
 	// Iterations is the PBKDF2 iteration count for new passwords; below 4096 means 4096.
 	Iterations int
 	Logger     *slog.Logger // required
@@ -54,24 +57,25 @@ type Config struct {
 // Service carries out administrative operations. It is safe for concurrent use; its only
 // state of its own is the last hour of status samples (see Run).
 type Service struct {
-	domain     string
-	accounts   AccountStore
-	sessions   Sessions
-	invites    InviteStore
-	rooms      Rooms
-	settings   SettingsStore
-	live       LiveSettings
-	storeSize  func() int64
-	certExpiry func() (time.Time, error)
-	ca         *CAInfo
-	components ComponentStore
-	compLinks  ComponentLinks
-	mucDomain  string
-	peers      PeerStore
-	federation Federation
-	iterations int
-	log        *slog.Logger
-	history    *history
+	domain      string
+	accounts    AccountStore
+	sessions    Sessions
+	invites     InviteStore
+	rooms       Rooms
+	settings    SettingsStore
+	live        LiveSettings
+	storeSize   func() int64
+	certExpiry  func() (time.Time, error)
+	ca          *CAInfo
+	components  ComponentStore
+	compLinks   ComponentLinks
+	mucDomain   string
+	peers       PeerStore
+	federation  Federation
+	staticPeers []s2s.PeerConfig
+	iterations  int
+	log         *slog.Logger
+	history     *history
 }
 
 // New returns a Service for cfg.
@@ -88,24 +92,25 @@ func New(cfg Config) (*Service, error) {
 		it = 4096
 	}
 	return &Service{
-		domain:     d.Domainpart(),
-		accounts:   cfg.Accounts,
-		sessions:   cfg.Sessions,
-		invites:    cfg.Invites,
-		rooms:      cfg.Rooms,
-		settings:   cfg.Settings,
-		live:       cfg.Live,
-		storeSize:  cfg.StoreSize,
-		certExpiry: cfg.CertExpiry,
-		ca:         cfg.CA,
-		components: cfg.Components,
-		compLinks:  cfg.ComponentLinks,
-		mucDomain:  cfg.MUCDomain,
-		peers:      cfg.Peers,
-		federation: cfg.Federation,
-		iterations: it,
-		log:        cfg.Logger,
-		history:    newHistory(),
+		domain:      d.Domainpart(),
+		accounts:    cfg.Accounts,
+		sessions:    cfg.Sessions,
+		invites:     cfg.Invites,
+		rooms:       cfg.Rooms,
+		settings:    cfg.Settings,
+		live:        cfg.Live,
+		storeSize:   cfg.StoreSize,
+		certExpiry:  cfg.CertExpiry,
+		ca:          cfg.CA,
+		components:  cfg.Components,
+		compLinks:   cfg.ComponentLinks,
+		mucDomain:   cfg.MUCDomain,
+		peers:       cfg.Peers,
+		federation:  cfg.Federation,
+		staticPeers: cfg.StaticPeers,
+		iterations:  it,
+		log:         cfg.Logger,
+		history:     newHistory(),
 	}, nil
 }
 

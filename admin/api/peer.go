@@ -11,7 +11,7 @@ import (
 // PeerJSON is p as the API and `peer list --json` show it; Links is never nil.
 func PeerJSON(p admin.PeerStatus) apitype.Peer {
 	out := apitype.Peer{Domain: p.Domain, Addr: p.Addr, Policy: string(p.Policy), HasCA: p.CAPEM != "", CAPEM: p.CAPEM,
-		Configured: p.Configured, Links: make([]apitype.Link, 0, len(p.Links))}
+		Configured: p.Configured, FromFile: p.FromFile, Links: make([]apitype.Link, 0, len(p.Links))}
 	for _, l := range p.Links {
 		dir := "out"
 		if l.Incoming {
@@ -26,7 +26,7 @@ func PeerJSON(p admin.PeerStatus) apitype.Peer {
 // peerIn is the inverse of PeerJSON.
 func peerIn(p apitype.Peer) admin.PeerStatus {
 	out := admin.PeerStatus{PeerConfig: s2s.PeerConfig{Domain: p.Domain, Addr: p.Addr, CAPEM: p.CAPEM, Policy: s2s.Policy(p.Policy)},
-		Configured: p.Configured}
+		Configured: p.Configured, FromFile: p.FromFile}
 	for _, l := range p.Links {
 		out.Links = append(out.Links, s2s.LinkInfo{Local: l.Local, Remote: l.Remote, Incoming: l.Direction == "in",
 			TLSVersion: l.TLS, Auth: l.Auth, CertExpiry: l.CertExpiry, Since: l.Since, LastError: l.LastError})

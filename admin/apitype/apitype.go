@@ -173,8 +173,10 @@ type Peer struct {
 	CAPEM  string `json:"ca_pem,omitempty"`
 	// Configured is false for a domain the server has links with but no configuration
 	// for (open federation): Addr, Policy and the CA are then empty.
-	Configured bool   `json:"configured"`
-	Links      []Link `json:"links"` // never null; always empty in the response to POST
+	Configured bool `json:"configured"`
+	// FromFile: listed in the config file's [[peers]] (and not in the peer store).
+	FromFile bool   `json:"from_file,omitempty"`
+	Links    []Link `json:"links"` // never null; always empty in the response to POST
 }
 
 // Link is one server-to-server link of a Peer, or the last failure to make one.

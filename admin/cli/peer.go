@@ -221,7 +221,11 @@ func peerTable(peers []admin.PeerStatus) string {
 		if p.CAPEM != "" {
 			ca = "pinned"
 		}
-		fmt.Fprintf(pw, "%s\t%s\t%s\t%s\n", p.Domain, cmp.Or(p.Addr, "dns"), ca, cmp.Or(string(p.Policy), "default"))
+		domain := p.Domain
+		if p.FromFile {
+			domain += " (config file)"
+		}
+		fmt.Fprintf(pw, "%s\t%s\t%s\t%s\n", domain, cmp.Or(p.Addr, "dns"), ca, cmp.Or(string(p.Policy), "default"))
 		for _, l := range p.Links {
 			fmt.Fprintln(lw, linkRow(l))
 		}

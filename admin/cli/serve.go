@@ -208,16 +208,17 @@ func (e *env) serve(cmd *cobra.Command, o config.Overrides) (err error) {
 		return err
 	}
 	svc, err := admin.New(admin.Config{
-		Peers:      db.Peers(),
-		Federation: federationOf(srv),
-		Domain:     cfg.Domain,
-		Accounts:   db.Accounts(),
-		Invites:    db.Invites(),
-		Sessions:   serverSessions{srv},
-		Rooms:      roomsOf(srv),
-		Settings:   db,
-		Live:       liveSettings{srv},
-		StoreSize:  db.Size,
+		Peers:       db.Peers(),
+		StaticPeers: staticPeers,
+		Federation:  federationOf(srv),
+		Domain:      cfg.Domain,
+		Accounts:    db.Accounts(),
+		Invites:     db.Invites(),
+		Sessions:    serverSessions{srv},
+		Rooms:       roomsOf(srv),
+		Settings:    db,
+		Live:        liveSettings{srv},
+		StoreSize:   db.Size,
 		CertExpiry: func() (time.Time, error) {
 			leaf, err := certs.Leaf(cfg.Domain)
 			if err != nil {

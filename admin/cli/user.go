@@ -64,15 +64,19 @@ func (e *env) users(ctx context.Context, log *slog.Logger) (Users, func() error,
 	if err != nil {
 		return nil, nil, err
 	}
+	// The file's peers were checked when the config loaded; a CA file that went missing
+	// since only leaves them out of "peer list".
+	staticPeers, _ := cfg.PeerConfigs(dir)
 	svc, err := admin.New(admin.Config{
-		Domain:     cfg.Domain,
-		Accounts:   db.Accounts(),
-		Invites:    db.Invites(),
-		Peers:      db.Peers(),
-		Components: db.Components(),
-		MUCDomain:  mucDomainOf(cfg),
-		Iterations: cfg.Auth.SCRAMIterations,
-		Logger:     log,
+		Domain:      cfg.Domain,
+		Accounts:    db.Accounts(),
+		Invites:     db.Invites(),
+		Peers:       db.Peers(),
+		StaticPeers: staticPeers,
+		Components:  db.Components(),
+		MUCDomain:   mucDomainOf(cfg),
+		Iterations:  cfg.Auth.SCRAMIterations,
+		Logger:      log,
 	})
 	if err != nil {
 		return nil, nil, errors.Join(err, db.Close())
