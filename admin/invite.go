@@ -46,6 +46,10 @@ type InviteRequest struct {
 	// AddInviter puts the new account and the inviting account in each other's contacts
 	// (XEP-0379 roster pre-approval). It needs an inviting account, not the operator.
 	AddInviter bool
+	// Inviter names the account the invitation comes from, when an admin or the operator
+	// invites on someone's behalf (a user name or bare JID of this domain); "" is the
+	// caller itself. With AddInviter, that account becomes the new user's contact.
+	Inviter string
 }
 
 // Invite is an invitation to create accounts on this box.
@@ -123,8 +127,20 @@ func (s *Service) CreateInvite(ctx context.Context, req InviteRequest) (Invite, 
 		}
 	}
 	a, _ := actorOf(ctx)
-	if req.AddInviter && a.operator {
-		return Invite{}, fmt.Errorf("%w: only an account can add itself to the new user's contacts", ErrInvalid)
+	inviter := a.jid
+	if req.Inviter != "" {
+		if asUser {
+			return Invite{}, fmt.Errorf("%w: only administrators invite on someone else's behalf", ErrInvalid)
+		}
+		if inviter, err = s.BareJID(req.Inviter); err != nil {
+			return Invite{}, err
+		}
+		if _, _, err := s.accounts.AccountFlags(ctx, inviter); err != nil {
+			return Invite{}, fmt.Errorf("inviter %w", storeError(inviter, err))
+		}
+	}
+	if req.AddInviter && inviter == "" {
+		return Invite{}, fmt.Errorf("%w: only an account can be added to the new user's contacts: name one as the inviter", ErrInvalid)
 	}
 	now := time.Now()
 	inv := register.Invite{
@@ -133,7 +149,7 @@ func (s *Service) CreateInvite(ctx context.Context, req InviteRequest) (Invite, 
 		Token:      rand.Text(),
 		Created:    now,
 		Expires:    now.Add(valid),
-		CreatedBy:  a.jid,
+		CreatedBy:  inviter,
 		Username:   username,
 		Uses:       uses,
 		AddInviter: req.AddInviter,

@@ -213,3 +213,24 @@ func TestUsersMayInvite(t *testing.T) {
 		t.Errorf("invitation by a disabled account: err = %v, want ErrForbidden", err)
 	}
 }
+
+func TestInviteOnBehalf(t *testing.T) {
+	f := newWebFixture(t)
+	op, root := AsOperator(t.Context()), AsUser(t.Context(), rootJID)
+	inv, err := f.s.CreateInvite(op, InviteRequest{Inviter: "alice", AddInviter: true})
+	if err != nil || inv.CreatedBy != aliceJID || !inv.AddInviter {
+		t.Errorf("operator inviting for alice = %+v, %v", inv, err)
+	}
+	if inv, err := f.s.CreateInvite(root, InviteRequest{Inviter: aliceJID}); err != nil || inv.CreatedBy != aliceJID {
+		t.Errorf("admin inviting for alice = %+v, %v", inv, err)
+	}
+	if _, err := f.s.CreateInvite(op, InviteRequest{Inviter: "nobody"}); !errors.Is(err, ErrNoUser) {
+		t.Errorf("inviter unknown: err = %v, want ErrNoUser", err)
+	}
+	if err := f.s.SetSettings(root, Settings{Registration: RegistrationClosed, MAMRetention: 48 * time.Hour, UsersMayInvite: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.CreateInvite(AsUser(t.Context(), aliceJID), InviteRequest{Inviter: rootJID}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a user inviting on the admin's behalf: err = %v, want ErrInvalid", err)
+	}
+}

@@ -274,3 +274,32 @@ func outputField(t *testing.T, out, key string) string {
 	}
 	return m[1]
 }
+
+// TestInviteOnBehalf: the operator invites on alice's behalf (`invite create --inviter`);
+// the invitee registers in-band with the token (XEP-0445) and finds alice in the roster
+// with a mutual subscription (XEP-0379), and alice gets the roster push.
+func TestInviteOnBehalf(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverOpts{Config: map[string]string{"register.enabled": "true", "register.invite_only": "true"}})
+	alice := onlineUsers(t, srv, "alice")[0]
+	rosterItems(t, alice)
+	if _, errOut, err := srv.CLI(t, "", "invite", "create", "--inviter", "nobody"); err == nil || !strings.Contains(errOut, "no such user") {
+		t.Errorf("invite on behalf of an unknown account: %v %s", err, errOut)
+	}
+	out, _, err := srv.CLI(t, "", "invite", "create", "--inviter", "alice")
+	if err != nil {
+		t.Fatalf("invite create --inviter: %v", err)
+	}
+	token := outputField(t, out, "token")
+
+	c, _ := preAuthStream(t, srv)
+	wantIQ(t, "the token", rawIQ(t, c, "p1", preauthIQ("p1", srv.Domain, token)), "")
+	wantIQ(t, "registration with the token", rawIQ(t, c, "r1", registerIQ("r1", "bob", "bob-pw-1")), "")
+	c.conn.Close()
+
+	alice.WaitFor(t, "the roster push of bob", isRosterPush(srv.JID("bob"), func(it *Elem) bool { return subscription(it) == "both" }))
+	bob := dial(t, srv, "bob", "bob-pw-1", dialOpts{})
+	if it := rosterItems(t, bob)[srv.JID("alice")]; it == nil || subscription(it) != "both" {
+		t.Errorf("bob's roster item for alice: %v, want subscription both", it)
+	}
+}

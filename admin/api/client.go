@@ -201,6 +201,7 @@ func (c *Client) CreateInvite(ctx context.Context, req admin.InviteRequest) (adm
 		Uses:            req.Uses,
 		Username:        req.Username,
 		AddInviter:      req.AddInviter,
+		Inviter:         req.Inviter,
 	}, &inv)
 	if err != nil {
 		return admin.Invite{}, err

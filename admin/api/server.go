@@ -398,6 +398,7 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) error {
 		Uses:       req.Uses,
 		Username:   req.Username,
 		AddInviter: req.AddInviter,
+		Inviter:    req.Inviter,
 	})
 	if err != nil {
 		return err

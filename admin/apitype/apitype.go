@@ -66,8 +66,10 @@ type CreateInviteRequest struct {
 	// Username is the only user name it may register; it needs Uses 1.
 	Username string `json:"username,omitempty"`
 	// AddInviter asks for roster pre-approval with the inviting account; the operator,
-	// which is who the API serves, has none, so it is refused.
+	// which is who the API serves, has none: it needs Inviter.
 	AddInviter bool `json:"add_inviter,omitempty"`
+	// Inviter is the account the invitation comes from (user name or bare JID).
+	Inviter string `json:"inviter,omitempty"`
 }
 
 // Invite is the response to POST /api/v0/invites, an item of InviteList, and the shape of

@@ -65,10 +65,11 @@ func newInviteCreateCmd(e *env) *cobra.Command {
 		expires  string
 		uses     int
 		username string
+		inviter  string
 		asJSON   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "create [--expires 7d] [--uses N] [--username NAME] [--json]",
+		Use:   "create [--expires 7d] [--uses N] [--username NAME] [--inviter NAME] [--json]",
 		Short: "Create an invitation",
 		Long: `Create an invitation that lets people register accounts. Prints
 "uri: xmpp:DOMAIN?register;preauth=TOKEN" (the link to send), "token: ...", "expires: ..."
@@ -77,7 +78,9 @@ func newInviteCreateCmd(e *env) *cobra.Command {
 
 --expires is how long the invitation works: a number with a unit, d (days), h, m or s,
 such as 7d, 36h or 90m. --uses is how many accounts it may create (1 to 1000).
---username is the only user name it registers; it needs --uses 1.`,
+--username is the only user name it registers; it needs --uses 1. --inviter NAME makes the
+invitation come from that account, and puts it and the new user in each other's contacts
+(roster pre-approval, XEP-0379).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			valid, err := parseValidity(expires)
@@ -88,7 +91,8 @@ such as 7d, 36h or 90m. --uses is how many accounts it may create (1 to 1000).
 				return fmt.Errorf("--uses %d: give 1 to %d", uses, admin.MaxInviteUses)
 			}
 			return e.withInvites(cmd, func(i Invites) error {
-				inv, err := i.CreateInvite(cmd.Context(), admin.InviteRequest{ValidFor: valid, Uses: uses, Username: username})
+				inv, err := i.CreateInvite(cmd.Context(), admin.InviteRequest{ValidFor: valid, Uses: uses, Username: username,
+					Inviter: inviter, AddInviter: inviter != ""})
 				if err != nil {
 					return err
 				}
@@ -109,6 +113,7 @@ such as 7d, 36h or 90m. --uses is how many accounts it may create (1 to 1000).
 	cmd.Flags().StringVar(&expires, "expires", "7d", "how long the invitation works: 7d, 36h, 90m, ...")
 	cmd.Flags().IntVar(&uses, "uses", 1, "how many accounts the invitation may create")
 	cmd.Flags().StringVar(&username, "username", "", "the only user name the invitation registers (needs --uses 1)")
+	cmd.Flags().StringVar(&inviter, "inviter", "", "the account the invitation comes from, added to the new user's contacts")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print JSON: {"token": ..., "uri": ..., "expires": ..., "uses": ...}`)
 	return cmd
 }
