@@ -74,8 +74,7 @@ func dial(t *testing.T, srv *Server, user, password string, opts dialOpts) *Clie
 // tryDial logs user in and returns the error instead of failing the test.
 func tryDial(t *testing.T, srv *Server, user, password string, opts dialOpts) (*Client, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-	defer cancel()
+	ctx := melliumContext(dialTimeout)
 
 	addr := srv.JID(user)
 	if opts.Resource != "" {
@@ -209,8 +208,7 @@ func (c *Client) keep(el *Elem) {
 func (c *Client) Send(t *testing.T, format string, args ...any) {
 	t.Helper()
 	raw := fmt.Sprintf(format, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), stanzaWait)
-	defer cancel()
+	ctx := melliumContext(stanzaWait)
 	t.Logf("%s -> %s", c.JID, raw)
 	if err := c.Sess.Send(ctx, tokens(raw)); err != nil {
 		t.Fatalf("%s: send %s: %v", c.JID, raw, err)
@@ -530,4 +528,15 @@ func onlineUsers(t *testing.T, srv *Server, names ...string) []*Client {
 		clients[i].Presence(t)
 	}
 	return clients
+}
+
+// melliumContext is a context that ends d from now and is not cancelled before. mellium
+// watches a call's context in a goroutine that also waits for the call to return; when the
+// context is cancelled right after the call, that goroutine may see both at once, pick the
+// cancellation, and set the connection's deadline into the past under the next call (a
+// write "i/o timeout" on loopback). Ending only at the deadline leaves it no such race.
+func melliumContext(d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	time.AfterFunc(d, cancel)
+	return ctx
 }

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"net"
 	"regexp"
 	"slices"
@@ -40,8 +39,7 @@ func (s *Server) AddComponent(t *testing.T, domain, secret string) {
 // it answers nothing by itself.
 func tryDialComponent(t *testing.T, srv *Server, domain, secret string) (*Client, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-	defer cancel()
+	ctx := melliumContext(dialTimeout)
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", srv.componentAddr(t))
 	if err != nil {
