@@ -22,6 +22,8 @@ type AccountStore interface {
 	SetAdmin(ctx context.Context, bareJID string, admin bool) error
 	SetDisabled(ctx context.Context, bareJID string, disabled bool) error
 	AccountFlags(ctx context.Context, bareJID string) (admin, disabled bool, err error) // fs.ErrNotExist
+	// Account returns the credentials and the flags in one read; fs.ErrNotExist.
+	Account(ctx context.Context, bareJID string) (c sasl.Credentials, admin, disabled bool, err error)
 }
 
 // Sessions is the running server as the Service sees it; *server.Server satisfies it

@@ -90,15 +90,15 @@ func (s *Service) User(ctx context.Context, nameOrJID string) (User, error) {
 }
 
 func (s *Service) user(ctx context.Context, j string, online map[string]int) (User, error) {
-	isAdmin, disabled, err := s.accounts.AccountFlags(ctx, j)
+	creds, isAdmin, disabled, err := s.accounts.Account(ctx, j)
 	if err != nil {
 		return User{}, storeError(j, err)
 	}
-	creds, err := s.accounts.Credentials(ctx, j)
-	if err != nil {
-		return User{}, storeError(j, err)
-	}
-	return User{JID: j, Admin: isAdmin, Disabled: disabled, Sessions: online[j], PasswordStamp: passwordStamp(creds)}, nil
+	return newUser(j, creds, isAdmin, disabled, online), nil
+}
+
+func newUser(j string, creds sasl.Credentials, isAdmin, disabled bool, online map[string]int) User {
+	return User{JID: j, Admin: isAdmin, Disabled: disabled, Sessions: online[j], PasswordStamp: passwordStamp(creds)}
 }
 
 // passwordStamp is a short hash of the stored SCRAM secret, which has a fresh salt for
@@ -128,24 +128,18 @@ func (s *Service) Authenticate(ctx context.Context, nameOrJID, password string) 
 	if err != nil {
 		return User{}, ErrBadLogin
 	}
-	creds, err := s.accounts.Credentials(ctx, j)
+	creds, isAdmin, disabled, err := s.accounts.Account(ctx, j)
 	if err != nil {
 		if isNotExist(err) {
 			return User{}, ErrBadLogin
 		}
 		return User{}, fmt.Errorf("login of %s: %w", j, err)
 	}
-	if !creds.VerifyPassword(password) {
+	// The password is checked first, so that a disabled account takes as long to refuse.
+	if !creds.VerifyPassword(password) || disabled {
 		return User{}, ErrBadLogin
 	}
-	u, err := s.user(ctx, j, s.onlineCounts())
-	if err != nil {
-		return User{}, ErrBadLogin
-	}
-	if u.Disabled {
-		return User{}, ErrBadLogin
-	}
-	return u, nil
+	return newUser(j, creds, isAdmin, disabled, s.onlineCounts()), nil
 }
 
 // SetDisabled disables (ending its sessions) or enables an account. A disabled account

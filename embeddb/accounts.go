@@ -93,6 +93,16 @@ func (a *Accounts) AccountFlags(ctx context.Context, bareJID string) (admin, dis
 	return r.Admin, r.Disabled, nil
 }
 
+// Account returns an account's credentials and flags in one read: a login needs both.
+// It wraps fs.ErrNotExist if there is no such account.
+func (a *Accounts) Account(ctx context.Context, bareJID string) (c sasl.Credentials, admin, disabled bool, err error) {
+	r, err := a.record(ctx, bareJID)
+	if err != nil {
+		return sasl.Credentials{}, false, false, fmt.Errorf("embeddb: account: %w", err)
+	}
+	return r.Credentials, r.Admin, r.Disabled, nil
+}
+
 func (a *Accounts) modify(ctx context.Context, bareJID string, change func(*accountRecord)) error {
 	if err := checkJID(bareJID); err != nil {
 		return err

@@ -113,3 +113,15 @@ func (m *MemStore) modify(j string, change func(*flags)) error {
 	m.flags[j] = f
 	return nil
 }
+
+// Account returns an account's credentials and flags; fs.ErrNotExist if there is none.
+func (m *MemStore) Account(_ context.Context, j string) (c sasl.Credentials, admin, disabled bool, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.accounts[j]
+	if !ok {
+		return sasl.Credentials{}, false, false, fmt.Errorf("memstore: %s: %w", j, fs.ErrNotExist)
+	}
+	f := m.flags[j]
+	return c, f.admin, f.disabled, nil
+}

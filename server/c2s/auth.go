@@ -115,17 +115,20 @@ func (c *conn) saslExchange(ctx context.Context, mech string, binding sasl.Bindi
 		return false, false, c.writeNow(saslFailure("temporary-auth-failure", "too many failed logins; try again later"))
 	}
 	var attempted string
-	throttled := false
+	throttled, disabled := false, false
 	lookup := func(ctx context.Context, username string) (sasl.Credentials, error) {
 		attempted = username
 		if c.srv.throttle.blocked(c.ip, username, time.Now()) {
 			throttled = true
 			return sasl.Credentials{}, sasl.ErrUnknownUser
 		}
-		creds, err := c.srv.cfg.Accounts.Credentials(ctx, username+"@"+c.srv.cfg.Domain.String())
+		// The disabled flag comes with the credentials, in the same read; it is acted on
+		// only once the password proved right (refuseDisabled).
+		creds, _, off, err := c.srv.cfg.Accounts.Account(ctx, username+"@"+c.srv.cfg.Domain.String())
 		if errors.Is(err, fs.ErrNotExist) {
 			return sasl.Credentials{}, sasl.ErrUnknownUser
 		}
+		disabled = off
 		return creds, err
 	}
 	conv, err := sasl.NewConversation(mech, binding, lookup)
@@ -154,8 +157,8 @@ func (c *conn) saslExchange(ctx context.Context, mech string, binding sasl.Bindi
 			if !c.authzOK(conv.AuthzID(), conv.Username()) {
 				return false, false, c.saslFailed(ctx, mech, attempted, false, sasl.ErrInvalidAuthzID)
 			}
-			if disabled, err := c.disabled(ctx, conv.Username()); disabled || err != nil {
-				return false, false, err
+			if disabled {
+				return false, false, c.refuseDisabled(ctx, conv.Username())
 			}
 			c.user = conv.Username()
 			c.srv.stats.authOK.Add(1)
@@ -249,20 +252,11 @@ func decodeSASL(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(s)
 }
 
-// disabled answers an authenticated login to a disabled account with <account-disabled/>
-// (RFC 6120 §6.5.1). It is checked only once the password proved right, so the failure
-// tells nothing to someone who does not know it.
-func (c *conn) disabled(ctx context.Context, user string) (bool, error) {
-	bare := user + "@" + c.srv.cfg.Domain.String()
-	_, disabled, err := c.srv.cfg.Accounts.AccountFlags(ctx, bare)
-	if err != nil {
-		c.log.LogAttrs(ctx, slog.LevelError, "account lookup failed", slog.String("jid", bare), slog.Any("err", err))
-		return true, c.writeNow(saslFailure("temporary-auth-failure", ""))
-	}
-	if !disabled {
-		return false, nil
-	}
+// refuseDisabled answers an authenticated login to a disabled account with
+// <account-disabled/> (RFC 6120 §6.5.1). It runs only once the password proved right, so
+// the failure tells nothing to someone who does not know it.
+func (c *conn) refuseDisabled(ctx context.Context, user string) error {
 	c.srv.stats.authFailures.Add(1)
-	c.log.LogAttrs(ctx, slog.LevelWarn, "authentication refused", slog.String("jid", bare), slog.String("reason", "account-disabled"))
-	return true, c.writeNow(saslFailure("account-disabled", "this account is disabled; ask the administrator"))
+	c.log.LogAttrs(ctx, slog.LevelWarn, "authentication refused", slog.String("jid", user+"@"+c.srv.cfg.Domain.String()), slog.String("reason", "account-disabled"))
+	return c.writeNow(saslFailure("account-disabled", "this account is disabled; ask the administrator"))
 }

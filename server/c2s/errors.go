@@ -11,9 +11,9 @@ import (
 // an error wrapping fs.ErrNotExist.
 type Accounts interface {
 	Credentials(ctx context.Context, bareJID string) (sasl.Credentials, error)
-	// AccountFlags reports whether the account is an administrator and whether it is
-	// disabled; a disabled account cannot log in.
-	AccountFlags(ctx context.Context, bareJID string) (admin, disabled bool, err error)
+	// Account returns the credentials and flags in one read; a disabled account cannot
+	// log in.
+	Account(ctx context.Context, bareJID string) (c sasl.Credentials, admin, disabled bool, err error)
 }
 
 // CloseReason says why a connection ended, for logs and metrics.
