@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/pem"
 	"math/big"
 	"net/http"
@@ -217,20 +216,6 @@ func TestFederationComponents(t *testing.T) {
 	r = c.post("/federation/components/delete", url.Values{"component": {"irc.example.org"}, "confirm": {"yes"}})
 	wantStatus(t, r, http.StatusSeeOther, "delete")
 	wantBody(t, c.get("/federation"), "Deleted the gateway irc.example.org", `id="no-components"`)
-}
-
-func TestComponentSecret(t *testing.T) {
-	a, b := componentSecret(), componentSecret()
-	if a == b {
-		t.Fatal("two secrets are the same")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(a)
-	if err != nil || len(raw) != componentSecretBytes {
-		t.Fatalf("secret %q: %d bytes of base64url (%v), want %d", a, len(raw), err, componentSecretBytes)
-	}
-	if len(a) < admin.MinComponentSecretBytes {
-		t.Errorf("secret %q: shorter than %d bytes", a, admin.MinComponentSecretBytes)
-	}
 }
 
 // TestFederationBodyLimit: a peer's CA bundle of a dozen certificates fits in a form.

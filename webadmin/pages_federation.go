@@ -2,7 +2,6 @@ package webadmin
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,10 +13,6 @@ import (
 // maxDomainBytes bounds a domain in the forms (RFC 7622 §3.2: a domainpart has at most
 // 1023 bytes); the Backend checks the rest.
 const maxDomainBytes = 1023
-
-// componentSecretBytes is how much randomness a generated component secret has: 192 bits,
-// 32 characters of base64url, which any component's configuration file can hold.
-const componentSecretBytes = 24
 
 type federationData struct {
 	Peers      []peerRow
@@ -179,7 +174,9 @@ func (h *Handler) componentAdd(w http.ResponseWriter, r *http.Request, v viewer)
 	case len(domain) > maxDomainBytes:
 		err = inputError("The domain is too long.")
 	default:
-		secret := componentSecret()
+		// As "xmppbox component add" makes them: 130 random bits in 26 letters and
+		// digits, which any component's configuration file can hold.
+		secret := rand.Text()
 		var d string
 		if d, err = h.backend.AddComponent(r.Context(), domain, secret); err == nil {
 			h.showFederation(w, r, v, http.StatusOK, &addedComponent{Domain: d, Secret: secret}, nil)
@@ -188,14 +185,6 @@ func (h *Handler) componentAdd(w http.ResponseWriter, r *http.Request, v viewer)
 	}
 	status, text := h.formFailure(r, err)
 	h.showFederation(w, r, v, status, nil, map[string]string{"add-component": text})
-}
-
-// componentSecret makes a secret for a new component: componentSecretBytes random bytes
-// in base64url, well above admin.MinComponentSecretBytes.
-func componentSecret() string {
-	b := make([]byte, componentSecretBytes)
-	rand.Read(b) // never fails (crypto/rand, Go 1.24)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // componentDelete removes a component and ends its stream, once the confirmation box is
